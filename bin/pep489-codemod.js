@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+'use strict';
+// Thin launcher: all behaviour lives in src/cli.ts (built to dist/).
+require('../dist/src/cli.js')
+  .main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  });
