@@ -1,0 +1,55 @@
+/** Builds what every transform needs to know about one module init, once. */
+import type { ModuleInit } from './module-init';
+import type { ConvertOptions } from './options';
+import type { Lang, Node } from './parse';
+import type { TransformContext } from './transform';
+import { isInside, named } from './syntax';
+import { indentationAt } from './text';
+import { declaredGil } from '../transforms/gil-declaration';
+
+/** First free name among `candidates`, then `<first>_2`, `<first>_3`, ... */
+function freeName(used: Set<string>, candidates: string[]): string {
+  for (const c of candidates) if (!used.has(c)) return c;
+  for (let i = 2; ; i++) if (!used.has(`${candidates[0]}_${i}`)) return `${candidates[0]}_${i}`;
+}
+
+/** The file's unit of indentation, read from the init function's first statement. */
+function indentUnitOf(text: string, init: ModuleInit): string {
+  const first = named(init.body)[0];
+  if (!first) return '    ';
+  const outer = indentationAt(text, init.fn.startIndex);
+  const inner = indentationAt(text, first.startIndex);
+  const unit = inner.startsWith(outer) ? inner.slice(outer.length) : inner;
+  return unit || '    ';
+}
+
+export function buildContext(text: string, root: Node, lang: Lang, init: ModuleInit, options: ConvertOptions): TransformContext {
+  // Every word in the file counts as taken (comments and strings too): cheap and never wrong.
+  const used = new Set(text.match(/[A-Za-z_]\w*/g) ?? []);
+  const base = init.name;
+  const names = {
+    exec: freeName(used, [`${base}_exec`, `${base}_module_exec`, `exec_${base}`]),
+    slots: freeName(used, [`${base}_slots`, `${base}_module_slots`, `${base}_moduledef_slots`]),
+  };
+  const bodyWords = new Set(init.body.text.match(/[A-Za-z_]\w*/g) ?? []);
+  const paramName = init.moduleVar ?? freeName(bodyWords, ['module', 'mod', 'm']);
+  const param = { name: paramName, text: init.paramText ?? `PyObject *${paramName}` };
+  const statements = named(init.body);
+  const hasExec = !(init.directReturn && statements.length === 1);
+  const moduleGil = declaredGil(init);
+  const vanishing = init.vanishing;
+  return {
+    text,
+    root,
+    lang,
+    init,
+    options,
+    names,
+    param,
+    hasExec,
+    gil: moduleGil ?? options.gil,
+    gilFromModule: moduleGil !== null,
+    indentUnit: indentUnitOf(text, init),
+    vanishes: (n) => vanishing.some((v) => isInside(n, v)),
+  };
+}

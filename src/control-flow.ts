@@ -1,0 +1,60 @@
+/**
+ * Just enough control flow to answer "what runs next?" inside an init function: after a statement
+ * completes, which statement executes, following blocks, if/else, labels and `goto`. Loops and
+ * switches are not followed (the answer is then "unknown"), which makes the callers refuse.
+ */
+import type { Node } from './parse';
+import { field, findAll, named, nextStatement, same } from './syntax';
+
+export type Next = Node | 'end' | 'unknown';
+
+const TRANSPARENT = /^(compound_statement|labeled_statement|preproc_if|preproc_ifdef|preproc_else|preproc_elif|if_statement|else_clause)$/;
+
+/** The statement that runs after `stmt` completes normally, within `body`. */
+export function following(stmt: Node, body: Node): Next {
+  let s = stmt;
+  for (;;) {
+    const parent = s.parent;
+    if (!parent) return 'unknown';
+    if (!TRANSPARENT.test(parent.type)) return 'unknown';
+    if (parent.type === 'compound_statement' || parent.type.startsWith('preproc_')) {
+      const n = nextStatement(s);
+      if (n && !n.type.startsWith('#') && n.type !== 'preproc_else' && n.type !== 'preproc_elif') return n;
+      if (same(parent, body)) return 'end';
+    }
+    s = parent;
+  }
+}
+
+/** Follows `next` to the first statement that does something: into blocks, through labels and gotos. */
+export function resolve(next: Next, body: Node, seen = new Set<number>()): Next {
+  while (next !== 'end' && next !== 'unknown') {
+    if (seen.has(next.id)) return 'unknown';
+    seen.add(next.id);
+    if (next.type === 'compound_statement') {
+      const first = named(next)[0];
+      next = first ?? following(next, body);
+    } else if (next.type === 'labeled_statement') {
+      next = named(next).find((c) => c.type !== 'statement_identifier') ?? following(next, body);
+    } else if (next.type === 'goto_statement') {
+      const target = labelTarget(next, body);
+      if (!target) return 'unknown';
+      next = target;
+    } else if (next.type === 'expression_statement' && named(next).length === 0) {
+      next = following(next, body);
+    } else {
+      return next;
+    }
+  }
+  return next;
+}
+
+export function labelTarget(gotoStmt: Node, body: Node): Node | null {
+  const label = field(gotoStmt, 'label')?.text;
+  return findAll(body, (n) => n.type === 'labeled_statement' && field(n, 'label')?.text === label)[0] ?? null;
+}
+
+/** What runs after `stmt`, resolved to a real statement. */
+export function continuation(stmt: Node, body: Node): Next {
+  return resolve(following(stmt, body), body);
+}

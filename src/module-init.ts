@@ -1,0 +1,256 @@
+/**
+ * Finds the single-phase init in a parsed file and describes it for the transforms: the `PyInit_<name>`
+ * function, its `PyModule_Create` call, the variable that holds the module, the statements that vanish
+ * with the call, and the file-scope `PyModuleDef`. Anything it cannot pin down exactly is refused here,
+ * before any rule runs.
+ */
+import type { Node } from './parse';
+import { refuse } from './refusal';
+import {
+  ancestors,
+  callArgs,
+  calleeName,
+  children,
+  field,
+  findAll,
+  isIdentifier,
+  isInside,
+  named,
+  nextStatement,
+  same,
+  unparen,
+} from './syntax';
+
+export const CREATE_FUNCTIONS = new Set(['PyModule_Create', 'PyModule_Create2']);
+
+export interface ModuleDef {
+  name: string;
+  /** The declaration that defines it, with its initializer. */
+  declaration: Node;
+  /** The `{ ... }` initializer list. */
+  initList: Node;
+}
+
+export interface ModuleInit {
+  /** `spam` for `PyInit_spam`. */
+  name: string;
+  fn: Node;
+  body: Node;
+  /** The `PyModule_Create(&def)` call. */
+  create: Node;
+  def: ModuleDef;
+  /** The user's variable for the module, or null when the init is `return PyModule_Create(&def);`. */
+  moduleVar: string | null;
+  /** How the module variable was declared (`PyObject *m`), to write the exec parameter the same way. */
+  paramText: string | null;
+  /** Statements and declarators that disappear with the create call (it cannot fail in exec). */
+  vanishing: Node[];
+  /** `return PyModule_Create(&def);`, when the call is returned directly. */
+  directReturn: Node | null;
+}
+
+/** Function definitions at file scope (also inside `extern "C" {}` and preprocessor blocks). */
+export function fileScopeFunctions(root: Node): Node[] {
+  const out: Node[] = [];
+  const visit = (n: Node) => {
+    for (const c of named(n)) {
+      if (c.type === 'function_definition') out.push(c);
+      else if (/^(preproc_(if|ifdef|else|elif|elifdef)|linkage_specification|declaration_list|ERROR)$/.test(c.type))
+        visit(c);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+export function functionName(fn: Node): string | null {
+  let d = field(fn, 'declarator');
+  while (d && d.type !== 'function_declarator') d = field(d, 'declarator');
+  const id = d && field(d, 'declarator');
+  return id && id.type === 'identifier' ? id.text : null;
+}
+
+function isCreateCall(n: Node): boolean {
+  const name = calleeName(n);
+  return name !== null && CREATE_FUNCTIONS.has(name);
+}
+
+/** Returns the init, null when the file has no module init at all, or throws a Refusal. */
+export function findModuleInit(root: Node): ModuleInit | null {
+  const inits = fileScopeFunctions(root).filter((f) => functionName(f)?.startsWith('PyInit_'));
+  const creates = findAll(root, isCreateCall);
+  if (inits.length === 0) {
+    if (creates.length === 0) return null;
+    refuse(
+      `PyModule_Create is called but no PyInit_ function is defined in plain C; if the init function's name is built by a macro (MOD_INIT, PyMODINIT_FUNC fallbacks), convert it by hand`,
+      creates[0],
+    );
+  }
+  if (inits.length > 1) refuse(`this file defines ${inits.length} PyInit_ functions; convert one module per file by hand`, inits[1]);
+  const fn = inits[0];
+  const name = functionName(fn)!.slice('PyInit_'.length);
+  const body = field(fn, 'body');
+  if (!body || fn.hasError) refuse(`PyInit_${name} does not parse cleanly (macros tree-sitter cannot read?); convert it by hand`, fn);
+  if (ancestors(fn).some((a) => a.type === 'ERROR')) refuse(`PyInit_${name} sits inside code that does not parse; convert it by hand`, fn);
+
+  const inBody = creates.filter((c) => isInside(c, body));
+  if (inBody.length === 0) {
+    const elsewhere = creates[0];
+    refuse(
+      elsewhere
+        ? `PyInit_${name} does not call PyModule_Create itself: the module is created in a helper function (line ${elsewhere.startPosition.row + 1}); move the creation into PyInit_${name} or convert by hand`
+        : `PyInit_${name} does not call PyModule_Create; nothing this tool knows how to convert`,
+      elsewhere ?? fn,
+    );
+  }
+  if (inBody.length > 1) refuse(`PyInit_${name} calls PyModule_Create ${inBody.length} times; convert it by hand`, inBody[1]);
+  const create = inBody[0];
+  if (ancestors(create).some((a) => a.type.startsWith('preproc_') && isInside(a, body)))
+    refuse(`PyModule_Create sits inside a preprocessor conditional in PyInit_${name}; convert it by hand`, create);
+
+  const defArg = callArgs(create)[0];
+  const defId = defArg && unparen(defArg).type === 'pointer_expression' ? field(unparen(defArg), 'argument') : null;
+  if (!defId || defId.type !== 'identifier')
+    refuse(`PyModule_Create is not given the address of a module definition (&def); convert it by hand`, create);
+  const def = findModuleDef(root, body, defId.text);
+  for (const other of creates)
+    if (!same(other, create) && callArgs(other)[0] && /&\s*\(?\s*(\w+)/.exec(callArgs(other)[0].text)?.[1] === def.name)
+      refuse(`${def.name} is also passed to PyModule_Create elsewhere; a definition with slots cannot be`, other);
+
+  return { name, fn, body, create, def, ...moduleVariable(create, body, name) };
+}
+
+function findModuleDef(root: Node, body: Node, defName: string): ModuleDef {
+  const candidates = findAll(root, (n) => n.type === 'init_declarator' && isIdentifier(field(n, 'declarator'), defName));
+  const local = candidates.find((c) => isInside(c, body));
+  if (local)
+    refuse(`the module definition ${defName} is declared inside the init function; move it to file scope, then run again`, local);
+  const defined = candidates.filter((c) => field(c, 'value')?.type === 'initializer_list');
+  if (defined.length !== 1)
+    refuse(`cannot find one definition of ${defName} with an initializer in this file; convert it by hand`, body);
+  const declaration = defined[0].parent!;
+  if (declaration.type !== 'declaration') refuse(`the definition of ${defName} has an unexpected shape`, declaration);
+  return { name: defName, declaration, initList: field(defined[0], 'value')! };
+}
+
+/** Works out which variable holds the module and what disappears with the create call. */
+function moduleVariable(
+  create: Node,
+  body: Node,
+  name: string,
+): Pick<ModuleInit, 'moduleVar' | 'paramText' | 'vanishing' | 'directReturn'> {
+  const parent = create.parent!;
+  if (parent.type === 'return_statement') {
+    return { moduleVar: null, paramText: null, vanishing: [], directReturn: parent };
+  }
+  // PyObject *m = PyModule_Create(&def);
+  if (parent.type === 'init_declarator') {
+    const declaration = parent.parent!;
+    const varNode = innermostIdentifier(field(parent, 'declarator'));
+    if (!varNode || !same(declaration.parent, body)) refuse(`unexpected declaration of the module variable`, parent);
+    return {
+      moduleVar: varNode.text,
+      paramText: paramTextFor(declaration, parent),
+      vanishing: [declarationPart(declaration, parent), ...nullCheckAfter(declaration, varNode.text)],
+      directReturn: null,
+    };
+  }
+  // m = PyModule_Create(&def);  or  if ((m = PyModule_Create(&def)) == NULL) ...
+  if (parent.type === 'assignment_expression' && same(field(parent, 'right'), create)) {
+    const left = field(parent, 'left')!;
+    if (left.type !== 'identifier')
+      refuse(`the module is stored in ${left.text}, not in a local variable; convert it by hand`, parent);
+    const moduleVar = left.text;
+    if (parent.parent?.type === 'assignment_expression')
+      refuse(`chained assignment of the module (${parent.parent.text}); convert it by hand`, parent);
+    const decl = localDeclaration(body, moduleVar);
+    if (!decl) refuse(`the module is stored in ${moduleVar}, which is not a local variable of PyInit_${name}`, parent);
+    const vanishing = [declarationPart(decl.declaration, decl.declarator)];
+    let stmt: Node | null = parent.parent;
+    if (stmt?.type === 'expression_statement' && same(stmt.parent, body)) {
+      vanishing.push(stmt, ...nullCheckAfter(stmt, moduleVar));
+    } else {
+      // The assignment is inside a condition: it must be the whole NULL check of an if without else.
+      const ifStmt = ancestors(create).find((a) => a.type === 'if_statement');
+      if (!ifStmt || !same(ifStmt.parent, body) || !isNullTest(field(ifStmt, 'condition'), parent) || field(ifStmt, 'alternative'))
+        refuse(`PyModule_Create is used inside an expression this tool does not recognise; convert it by hand`, create);
+      stmt = ifStmt;
+      vanishing.push(ifStmt);
+    }
+    return { moduleVar, paramText: paramTextFor(decl.declaration, decl.declarator), vanishing, directReturn: null };
+  }
+  refuse(`PyModule_Create is used in an expression this tool does not recognise (${parent.text.slice(0, 60)}); convert it by hand`, create);
+}
+
+function innermostIdentifier(n: Node | null): Node | null {
+  while (n && n.type !== 'identifier') n = field(n, 'declarator');
+  return n;
+}
+
+/** `PyObject *m` from `PyObject *m = ...` (keeping the file's `PyObject* m` if that is how it writes it). */
+function paramTextFor(declaration: Node, declarator: Node): string {
+  const type = field(declaration, 'type')!;
+  const d = declarator.type === 'init_declarator' ? field(declarator, 'declarator')! : declarator;
+  if (!same(declarators(declaration)[0], declarator)) return `${type.text} ${d.text}`;
+  const between = declaration.text.slice(type.endIndex - declaration.startIndex, d.startIndex - declaration.startIndex);
+  return `${type.text}${between.replace(/\s+/g, ' ')}${d.text}`;
+}
+
+function declarators(declaration: Node): Node[] {
+  return declaration.childrenForFieldName('declarator').filter((c): c is Node => c !== null);
+}
+
+function localDeclaration(body: Node, varName: string): { declaration: Node; declarator: Node } | null {
+  for (const stmt of named(body)) {
+    if (stmt.type !== 'declaration') continue;
+    for (const d of declarators(stmt)) {
+      const id = innermostIdentifier(d.type === 'init_declarator' ? field(d, 'declarator') : d);
+      if (id?.text === varName) {
+        const value = d.type === 'init_declarator' ? field(d, 'value') : null;
+        if (value && !isNullish(value)) refuse(`${varName} is initialised to ${value.text} before the module is created`, d);
+        return { declaration: stmt, declarator: d };
+      }
+    }
+  }
+  return null;
+}
+
+function isNullish(n: Node): boolean {
+  const u = unparen(n);
+  return u.type === 'null' || (u.type === 'identifier' && u.text === 'NULL') || u.text === '0';
+}
+
+/**
+ * The declaration itself when the module is its only declarator, else just the declarator (with the
+ * comma that separates it from its neighbour), as a span to delete.
+ */
+function declarationPart(declaration: Node, declarator: Node): Node {
+  if (declarators(declaration).length === 1) return declaration;
+  return declarator;
+}
+
+/** `if (m == NULL) ...` / `if (!m) ...` right after the create: it goes with it. */
+function nullCheckAfter(stmt: Node, moduleVar: string): Node[] {
+  const next = nextStatement(stmt);
+  if (next?.type === 'if_statement' && !field(next, 'alternative') && isNullTest(field(next, 'condition'), null, moduleVar))
+    return [next];
+  return [];
+}
+
+/** Is `cond` a test that `subject` (an expression node) or the variable `name` is NULL? */
+function isNullTest(cond: Node | null, subject: Node | null, name?: string): boolean {
+  if (!cond) return false;
+  const c = unparen(cond);
+  const isSubject = (n: Node | null) => {
+    if (!n) return false;
+    const u = unparen(n);
+    return subject ? same(u, subject) : isIdentifier(u, name!);
+  };
+  if (c.type === 'unary_expression' && children(c)[0]?.text === '!') return isSubject(field(c, 'argument'));
+  if (c.type === 'binary_expression' && field(c, 'operator')?.text === '==') {
+    const l = field(c, 'left');
+    const r = field(c, 'right');
+    return (isSubject(l) && isNullish(r!)) || (isSubject(r) && isNullish(l!));
+  }
+  return false;
+}

@@ -1,0 +1,87 @@
+/** Small helpers over tree-sitter nodes, so rules read as C rather than as tree walking. */
+import type { Node } from './parse';
+
+export function named(n: Node): Node[] {
+  return n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+}
+
+export function children(n: Node): Node[] {
+  return n.children.filter((c): c is Node => c !== null);
+}
+
+export function field(n: Node, name: string): Node | null {
+  return n.childForFieldName(name);
+}
+
+/** Every descendant (including `n`) for which `pred` holds, in source order. */
+export function findAll(n: Node, pred: (x: Node) => boolean): Node[] {
+  const out: Node[] = [];
+  const visit = (x: Node) => {
+    if (pred(x)) out.push(x);
+    for (const c of x.children) if (c) visit(c);
+  };
+  visit(n);
+  return out;
+}
+
+export function ancestors(n: Node): Node[] {
+  const out: Node[] = [];
+  for (let p = n.parent; p; p = p.parent) out.push(p);
+  return out;
+}
+
+export function isInside(inner: Node, outer: Node): boolean {
+  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** Strips parentheses: `((x))` is `x`. */
+export function unparen(n: Node): Node {
+  while (n.type === 'parenthesized_expression') {
+    const inner = named(n)[0];
+    if (!inner) break;
+    n = inner;
+  }
+  return n;
+}
+
+/** The called function's name for `f(...)`, or null. */
+export function calleeName(call: Node): string | null {
+  if (call.type !== 'call_expression') return null;
+  const fn = field(call, 'function');
+  return fn && fn.type === 'identifier' ? fn.text : null;
+}
+
+export function callArgs(call: Node): Node[] {
+  const args = field(call, 'arguments');
+  return args ? named(args) : [];
+}
+
+export function isIdentifier(n: Node | null, name: string): boolean {
+  return !!n && n.type === 'identifier' && n.text === name;
+}
+
+/** `NULL`, `0`, or either of them cast or parenthesised: what a failing init returns. */
+export function isNullLiteral(n: Node | null): boolean {
+  if (!n) return false;
+  n = unparen(n);
+  if (n.type === 'cast_expression') return isNullLiteral(field(n, 'value'));
+  if (n.type === 'null') return true;
+  if (n.type === 'identifier') return n.text === 'NULL';
+  return n.type === 'number_literal' && /^0[uUlL]*$/.test(n.text);
+}
+
+/** The statement that follows `n` in its block, skipping comments. */
+export function nextStatement(n: Node): Node | null {
+  let s = n.nextNamedSibling;
+  while (s && s.type === 'comment') s = s.nextNamedSibling;
+  return s;
+}
+
+export function line(n: Node): number {
+  return n.startPosition.row + 1;
+}
+
+/** The same node? web-tree-sitter hands out a new object on every access, so `===` does not work. */
+export function same(a: Node | null | undefined, b: Node | null | undefined): boolean {
+  return !!a && !!b && a.id === b.id;
+}

@@ -1,0 +1,40 @@
+/**
+ * What a transform is: a small rule with a name and a one-line description that looks at the module
+ * init and returns edits as data. It never touches a file; when it meets a shape it cannot convert
+ * with confidence it calls `refuse(reason, node)` and the whole file is left alone.
+ */
+import type { Edit } from './edits';
+import type { ModuleInit } from './module-init';
+import type { ConvertOptions, GilChoice } from './options';
+import type { Lang, Node } from './parse';
+
+export interface TransformMeta {
+  id: string;
+  description: string;
+}
+
+export interface TransformContext {
+  text: string;
+  root: Node;
+  lang: Lang;
+  init: ModuleInit;
+  options: ConvertOptions;
+  /** Names picked for what the conversion adds, free of collisions with the file's identifiers. */
+  names: { exec: string; slots: string };
+  /** The exec function's parameter: the user's module variable, or a fresh name. */
+  param: { name: string; text: string };
+  /** False when the init did nothing but create the module: then there is no exec function. */
+  hasExec: boolean;
+  /** The Py_mod_gil value, from the module's own declaration or the option. */
+  gil: GilChoice;
+  gilFromModule: boolean;
+  /** One level of indentation in this file ('\t', '    ', ...). */
+  indentUnit: string;
+  /** True for nodes inside code that disappears with the create call: other rules leave them alone. */
+  vanishes(n: Node): boolean;
+}
+
+export interface Transform {
+  meta: TransformMeta;
+  apply(ctx: TransformContext): Edit[];
+}

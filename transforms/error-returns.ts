@@ -1,0 +1,109 @@
+/**
+ * Returns in the exec function: success is `return 0`, failure is `return -1`.
+ *
+ * - `return NULL;` (or `0`, or a cast NULL) is a failure: `return -1;`.
+ * - `return PyErr_NoMemory();` and friends always return NULL: the call stays, then `return -1;`.
+ * - `return m;` returns the module: success, `return 0;`.
+ * - `m = NULL;` is how some inits turn a shared `return m;` into a failure. It becomes `return -1;`
+ *   when the next thing that runs is that `return m;`, and simply goes when the next thing is already
+ *   a failing return.
+ *
+ * `goto` error paths need no rule of their own: the label's block is ordinary code in the exec
+ * function, so its `return NULL;` becomes `return -1;` and its `Py_DECREF(m)` goes (module-decrefs),
+ * while cleanups of other objects stay. The one trap is a `goto` taken *before* the module was
+ * created that lands on `return m;`: there m is still NULL, so that return was a failure, and a single
+ * `return 0;` cannot serve both paths. That shape is refused (see `gotosBeforeCreate`).
+ */
+import { Edit, replace } from '../src/edits';
+import { continuation } from '../src/control-flow';
+import type { Node } from '../src/parse';
+import { refuse } from '../src/refusal';
+import { removeStatements } from '../src/removal';
+import type { Transform, TransformContext } from '../src/transform';
+import { calleeName, field, findAll, isIdentifier, isNullLiteral, named, same, unparen } from '../src/syntax';
+import { indentationAt } from '../src/text';
+
+/** C-API functions that set an exception and always return NULL. */
+const ALWAYS_NULL = new Set([
+  'PyErr_NoMemory',
+  'PyErr_Format',
+  'PyErr_FormatV',
+  'PyErr_SetFromErrno',
+  'PyErr_SetFromErrnoWithFilename',
+  'PyErr_SetFromErrnoWithFilenameObject',
+  'PyErr_SetFromWindowsErr',
+  'PyErr_SetExcFromWindowsErr',
+]);
+
+export function returnsModule(n: Node | 'end' | 'unknown', moduleVar: string | null): boolean {
+  return typeof n !== 'string' && n.type === 'return_statement' && !!moduleVar && isIdentifier(unparen(named(n)[0] ?? n), moduleVar);
+}
+
+export function returnsFailure(n: Node | 'end' | 'unknown'): boolean {
+  if (typeof n === 'string' || n.type !== 'return_statement') return false;
+  const value = named(n)[0];
+  return !!value && (isNullLiteral(value) || ALWAYS_NULL.has(calleeName(unparen(value)) ?? ''));
+}
+
+function gotosBeforeCreate(ctx: TransformContext): void {
+  const { body, create, moduleVar } = ctx.init;
+  for (const g of findAll(body, (n) => n.type === 'goto_statement' && n.endIndex <= create.startIndex)) {
+    if (returnsModule(continuation(g, body), moduleVar))
+      refuse(
+        `this goto, taken before the module is created, ends at "return ${moduleVar};" while ${moduleVar} is still NULL; make that path return NULL explicitly, then run again`,
+        g,
+      );
+  }
+}
+
+function rewriteReturn(ctx: TransformContext, ret: Node, id: string): Edit[] {
+  const value = named(ret)[0];
+  if (!value) refuse(`"return;" in PyInit_${ctx.init.name}`, ret);
+  if (isNullLiteral(value)) return [replace(value.startIndex, value.endIndex, '-1', id)];
+  if (ctx.init.moduleVar && isIdentifier(unparen(value), ctx.init.moduleVar))
+    return [replace(value.startIndex, value.endIndex, '0', id)];
+  const call = unparen(value);
+  if (ALWAYS_NULL.has(calleeName(call) ?? '')) {
+    if (ret.parent?.type === 'compound_statement') {
+      const indent = indentationAt(ctx.text, ret.startIndex);
+      return [replace(ret.startIndex, ret.endIndex, `${call.text};\n${indent}return -1;`, id)];
+    }
+    return [replace(ret.startIndex, ret.endIndex, `{ ${call.text}; return -1; }`, id)];
+  }
+  refuse(`PyInit_${ctx.init.name} returns ${value.text}, which is neither the module nor NULL; convert it by hand`, ret);
+}
+
+/** `m = NULL;` statements: see the header comment. */
+function rewriteModuleNulling(ctx: TransformContext, id: string): Edit[] {
+  const { body, moduleVar } = ctx.init;
+  if (!moduleVar) return [];
+  const edits: Edit[] = [];
+  const assignments = findAll(
+    body,
+    (n) => n.type === 'assignment_expression' && isIdentifier(field(n, 'left'), moduleVar) && !ctx.vanishes(n),
+  );
+  for (const a of assignments) {
+    const stmt = a.parent!;
+    if (!isNullLiteral(field(a, 'right')) || stmt.type !== 'expression_statement')
+      refuse(`the module variable ${moduleVar} is reassigned (${a.text}); convert it by hand`, a);
+    const next = continuation(stmt, body);
+    if (returnsFailure(next)) edits.push(...removeStatements(ctx.text, [stmt], id));
+    else if (returnsModule(next, moduleVar)) edits.push(replace(stmt.startIndex, stmt.endIndex, 'return -1;', id));
+    else refuse(`${moduleVar} is set to NULL here but is not returned straight after; convert it by hand`, stmt);
+  }
+  return edits;
+}
+
+export const errorReturns: Transform = {
+  meta: {
+    id: 'error-returns',
+    description: 'return NULL (directly or through a goto label) becomes return -1; return of the module becomes return 0',
+  },
+  apply(ctx) {
+    if (!ctx.hasExec) return [];
+    const id = this.meta.id;
+    gotosBeforeCreate(ctx);
+    const returns = findAll(ctx.init.body, (n) => n.type === 'return_statement' && !ctx.vanishes(n) && !same(n, ctx.init.directReturn));
+    return [...returns.flatMap((r) => rewriteReturn(ctx, r, id)), ...rewriteModuleNulling(ctx, id)];
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * The rules, in the order they run. Each returns edits against the original text; the engine applies
+ * them all at once, so the order only matters for which refusal is reported first.
+ */
+import type { Transform } from '../src/transform';
+import { pystateCalls } from './pystate-calls';
+import { execFunction } from './exec-function';
+import { removeCreate } from './remove-create';
+import { errorReturns } from './error-returns';
+import { moduleDecrefs } from './module-decrefs';
+import { gilDeclaration } from './gil-declaration';
+import { moduleSlots } from './module-slots';
+import { mSize } from './m-size';
+import { moddefSlots } from './moddef-slots';
+import { moddefInit } from './moddef-init';
+
+export const TRANSFORMS: readonly Transform[] = [
+  pystateCalls,
+  execFunction,
+  removeCreate,
+  errorReturns,
+  moduleDecrefs,
+  gilDeclaration,
+  moduleSlots,
+  mSize,
+  moddefSlots,
+  moddefInit,
+];

@@ -1,0 +1,41 @@
+/**
+ * Multi-phase init rejects a negative `m_size` (SystemError at import), and -1 meant "no per-module
+ * state, cannot be re-initialised", which 0 now says. Zero, positive and `sizeof(...)` sizes stay.
+ */
+import { replace } from '../src/edits';
+import { readInitializer } from '../src/initializer';
+import type { Node } from '../src/parse';
+import { refuse } from '../src/refusal';
+import type { Transform } from '../src/transform';
+import { named, unparen } from '../src/syntax';
+
+/** The numeric value of `n` if the file says what it is, else null. */
+function constantValue(n: Node, text: string): number | null {
+  const u = unparen(n);
+  if (u.type === 'number_literal') return Number.parseInt(u.text, 0 || undefined);
+  if (u.type === 'unary_expression' && u.text.startsWith('-')) {
+    const v = constantValue(named(u)[0], text);
+    return v === null ? null : -v;
+  }
+  if (u.type === 'identifier') {
+    const m = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${u.text}[ \\t]+\\(?[ \\t]*(-?[ \\t]*\\d+)[ \\t]*\\)?[ \\t]*$`, 'm').exec(text);
+    return m ? Number.parseInt(m[1].replace(/\s/g, ''), 10) : null;
+  }
+  return null;
+}
+
+export const mSize: Transform = {
+  meta: { id: 'm-size', description: 'negative m_size becomes 0 (multi-phase modules need m_size >= 0)' },
+  apply(ctx) {
+    const size = readInitializer(ctx.init.def.initList).value('m_size');
+    if (!size) return [];
+    if (unparen(size).type === 'sizeof_expression') return [];
+    const value = constantValue(size, ctx.text);
+    if (value === null)
+      refuse(`m_size is ${size.text}, whose value this tool cannot see; multi-phase init needs it >= 0: set it by hand`, size);
+    if (value >= 0) return [];
+    if (unparen(size).type === 'identifier')
+      refuse(`m_size is ${size.text}, defined as ${value}; multi-phase init needs it >= 0: change the definition by hand`, size);
+    return [replace(size.startIndex, size.endIndex, '0', this.meta.id)];
+  },
+};

@@ -1,0 +1,35 @@
+/**
+ * In exec the module already exists: the `PyModule_Create` call goes, with the declaration of the
+ * variable that held it and the NULL check right after it (`if (m == NULL) return NULL;`).
+ */
+import { Edit, remove, replace } from '../src/edits';
+import type { Node } from '../src/parse';
+import { removeStatements } from '../src/removal';
+import type { Transform, TransformContext } from '../src/transform';
+import { children, same } from '../src/syntax';
+
+/** Deleting one declarator of `PyObject *m, *d;` takes the comma that joins it to a neighbour. */
+function removeDeclarator(ctx: TransformContext, d: Node, rule: string): Edit {
+  const next = d.nextSibling;
+  if (next?.type === ',') {
+    const after = children(d.parent!).find((c) => c.startIndex >= next.endIndex);
+    return remove(d.startIndex, after ? after.startIndex : next.endIndex, rule);
+  }
+  const prev = d.previousSibling;
+  if (prev?.type === ',') return remove(prev.startIndex, d.endIndex, rule);
+  return remove(d.startIndex, d.endIndex, rule);
+}
+
+export const removeCreate: Transform = {
+  meta: { id: 'remove-create', description: 'remove the PyModule_Create call, its variable declaration and its NULL check' },
+  apply(ctx) {
+    const id = this.meta.id;
+    const { vanishing, directReturn } = ctx.init;
+    const statements = vanishing.filter((n) => n.type !== 'init_declarator' && !n.type.endsWith('declarator') && n.type !== 'identifier');
+    const declarators = vanishing.filter((n) => !statements.some((s) => same(s, n)));
+    const edits = [...removeStatements(ctx.text, statements, id), ...declarators.map((d) => removeDeclarator(ctx, d, id))];
+    // `return PyModule_Create(&def);` after other init code: exec succeeds there.
+    if (directReturn && ctx.hasExec) edits.push(replace(directReturn.startIndex, directReturn.endIndex, 'return 0;', id));
+    return edits;
+  },
+};
