@@ -1,0 +1,92 @@
+/** Shapes shared by the verifier's modules: what an interpreter is, what a probe found. */
+
+import type { GilChoice, InterpretersChoice } from '../options';
+
+/** One CPython that can build and import extension modules, as its own sysconfig describes it. */
+export interface Interpreter {
+  /** The path it was found at (what the user would type). */
+  exe: string;
+  /** sys.executable resolved through symlinks: the identity used to dedupe. */
+  realExe: string;
+  /** "3.12.1" */
+  version: string;
+  major: number;
+  minor: number;
+  /** Short label for reports: "3.12", "3.13t", "3.12-debug". */
+  label: string;
+  includeDir: string;
+  /** Directory of the platform-specific headers (pyconfig.h); often the same as includeDir. */
+  platIncludeDir: string;
+  extSuffix: string;
+  freeThreaded: boolean;
+  debug: boolean;
+  /** sysconfig's CC, CXX, CFLAGS, CCSHARED, already split like a shell would. */
+  cc: string[];
+  cxx: string[];
+  cflags: string[];
+  ccshared: string[];
+  /** LDSHARED without its leading driver words ("gcc -pthread"): only the flags. */
+  ldflags: string[];
+}
+
+export interface Discovery {
+  found: Interpreter[];
+  skipped: { exe: string; reason: string }[];
+}
+
+/** A probe's verdict. 'skipped' always carries a detail saying why. */
+export interface ProbeResult {
+  ok: boolean | 'skipped';
+  detail?: string;
+}
+
+/** The columns of the report, in order. Each is one probe (or one part of probe 1). */
+export const PROBES = ['build', 'import', 'surface', 'multiphase', 'reimport', 'subinterpreters', 'faults', 'gil'] as const;
+export type ProbeName = (typeof PROBES)[number];
+
+/** Column titles for the matrix. */
+export const PROBE_TITLES: Record<ProbeName, string> = {
+  build: 'build',
+  import: 'import',
+  surface: 'surface',
+  multiphase: 'multi-phase',
+  reimport: 're-import',
+  subinterpreters: 'subinterp',
+  faults: 'faults',
+  gil: 'free-threaded',
+};
+
+/** What the compiled module declares, read from its PyModuleDef through ctypes. */
+export interface SlotInfo {
+  /** 'def' when PyInit returned a PyModuleDef, 'module' for single-phase, 'other' for anything else. */
+  returned: 'def' | 'module' | 'other';
+  mSize?: number;
+  execSlots?: number;
+  create?: boolean;
+  /** Absent when the slot is not compiled in (older CPython, or not declared). */
+  interpreters?: InterpretersChoice | string;
+  gil?: GilChoice | string;
+}
+
+export interface InterpreterVerification {
+  python: { exe: string; version: string; label: string; freeThreaded: boolean };
+  ok: boolean;
+  probes: Record<ProbeName, ProbeResult>;
+  slots?: SlotInfo;
+  /** Side effects the module tried (writes, sockets), each already worded for a report. */
+  sideEffects: string[];
+  timings: { buildMs: number; probeMs: number; buildCached: boolean; probesCached: boolean };
+}
+
+export interface ModuleVerification {
+  sourcePath: string;
+  moduleName: string;
+  ok: boolean;
+  sandbox: boolean;
+  interpreters: InterpreterVerification[];
+}
+
+export interface Expectation {
+  interpreters?: InterpretersChoice;
+  gil?: GilChoice;
+}
