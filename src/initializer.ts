@@ -12,30 +12,33 @@ import { indentationAt } from './text';
 export const MODULEDEF_FIELDS = ['m_base', 'm_name', 'm_doc', 'm_size', 'm_methods', 'm_slots', 'm_traverse', 'm_clear', 'm_free'];
 
 export interface DefInitializer {
+  /** True when any field is given by name (`.m_name = ...`): new fields are then written by name too. */
   designated: boolean;
   items: Node[];
   /** The value node of a field, by name, or null when the initializer leaves it out. */
   value(fieldName: string): Node | null;
 }
 
+/** C allows positional items before (and between) designated ones: `{PyModuleDef_HEAD_INIT, .m_name = ...}`. */
 export function readInitializer(initList: Node): DefInitializer {
   const items = named(initList);
-  const pairs = items.filter((i) => i.type === 'initializer_pair');
-  if (pairs.length > 0 && pairs.length !== items.length)
-    refuse(`the module definition mixes positional and designated fields; convert it by hand`, initList);
-  const designated = pairs.length > 0;
-  return {
-    designated,
-    items,
-    value(fieldName) {
-      if (!designated) {
-        const i = MODULEDEF_FIELDS.indexOf(fieldName);
-        return items[i] ?? null;
-      }
-      const pair = pairs.find((p) => field(p, 'designator')?.text.replace(/^\.\s*/, '') === fieldName);
-      return pair ? field(pair, 'value') : null;
-    },
-  };
+  const values = new Map<string, Node>();
+  let position = 0;
+  let designated = false;
+  for (const item of items) {
+    if (item.type === 'initializer_pair') {
+      const name = field(item, 'designator')?.text.replace(/^\.\s*/, '') ?? '';
+      position = MODULEDEF_FIELDS.indexOf(name);
+      if (position < 0) refuse(`unexpected field ${name} in the module definition`, item);
+      values.set(name, field(item, 'value')!);
+      designated = true;
+    } else {
+      if (position >= MODULEDEF_FIELDS.length) refuse(`the module definition has more fields than PyModuleDef`, item);
+      values.set(MODULEDEF_FIELDS[position], item);
+    }
+    position++;
+  }
+  return { designated, items, value: (fieldName) => values.get(fieldName) ?? null };
 }
 
 /**

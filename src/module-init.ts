@@ -81,9 +81,12 @@ export function findModuleInit(root: Node): ModuleInit | null {
   const creates = findAll(root, isCreateCall);
   if (inits.length === 0) {
     if (creates.length === 0) return null;
+    const mention = findAll(root, (n) => n.type === 'identifier' && n.text.startsWith('PyInit_'))[0];
     refuse(
-      `PyModule_Create is called but no PyInit_ function is defined in plain C; if the init function's name is built by a macro (MOD_INIT, PyMODINIT_FUNC fallbacks), convert it by hand`,
-      creates[0],
+      mention
+        ? `${mention.text} is not one plain function definition (its header is split across #if branches, or built by a macro); convert it by hand`
+        : `PyModule_Create is called but no PyInit_ function is defined; if the init function's name is built by a macro (MOD_INIT, PyMODINIT_FUNC fallbacks), convert it by hand`,
+      mention ?? creates[0],
     );
   }
   if (inits.length > 1) refuse(`this file defines ${inits.length} PyInit_ functions; convert one module per file by hand`, inits[1]);
@@ -116,6 +119,11 @@ export function findModuleInit(root: Node): ModuleInit | null {
   for (const other of creates)
     if (!same(other, create) && callArgs(other)[0] && /&\s*\(?\s*(\w+)/.exec(callArgs(other)[0].text)?.[1] === def.name)
       refuse(`${def.name} is also passed to PyModule_Create elsewhere; a definition with slots cannot be`, other);
+
+  // In exec the module already exists: changes made to the definition at run time come too late.
+  const use = findAll(body, (n) => isIdentifier(n, def.name) && !isInside(n, create))[0];
+  if (use)
+    refuse(`PyInit_${name} uses the module definition ${def.name} beyond PyModule_Create (filled in at run time?); fill it in statically, then run again`, use);
 
   return { name, fn, body, create, def, ...moduleVariable(create, body, name) };
 }

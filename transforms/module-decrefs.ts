@@ -10,7 +10,7 @@ import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
 import type { Transform } from '../src/transform';
-import { callArgs, calleeName, field, findAll, isIdentifier, unparen } from '../src/syntax';
+import { callArgs, calleeName, field, findAll, isIdentifier, nextStatement, unparen } from '../src/syntax';
 import { returnsModule } from './error-returns';
 
 const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'Py_XDecRef']);
@@ -41,6 +41,9 @@ export const moduleDecrefs: Transform = {
       }
       const parent = stmt.parent!;
       if (parent.type === 'compound_statement' || parent.type.startsWith('preproc_')) {
+        deletions.push(stmt);
+      } else if (parent.type === 'labeled_statement' && nextStatement(parent)) {
+        // `error: Py_DECREF(m); return NULL;`: the label moves onto the next statement.
         deletions.push(stmt);
       } else if (parent.type === 'if_statement' && !field(parent, 'alternative') && isPure(field(parent, 'condition')!)) {
         // `if (m) Py_DECREF(m);` has nothing left to do.
