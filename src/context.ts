@@ -3,9 +3,9 @@ import type { ModuleInit } from './module-init';
 import type { ConvertOptions } from './options';
 import type { Lang, Node } from './parse';
 import type { TransformContext } from './transform';
-import { isInside, named } from './syntax';
+import { isIdentifier, isInside, named, same, unparen } from './syntax';
 import { indentationAt } from './text';
-import { declaredGil } from '../transforms/gil-declaration';
+import { declaredGil, findGilCalls } from '../transforms/gil-declaration';
 
 /** First free name among `candidates`, then `<first>_2`, `<first>_3`, ... */
 function freeName(used: Set<string>, candidates: string[]): string {
@@ -23,6 +23,18 @@ function indentUnitOf(text: string, init: ModuleInit): string {
   return unit || '    ';
 }
 
+/**
+ * Does the init do anything besides creating and returning the module (and declaring its GIL use)?
+ * If not, the converted module needs no exec function at all.
+ */
+function hasWorkToExecute(init: ModuleInit): boolean {
+  const gone = [...init.vanishing, ...findGilCalls(init).map((c) => c.removal)];
+  if (init.directReturn) gone.push(init.directReturn);
+  const returnsModule = (s: Node) =>
+    s.type === 'return_statement' && !!init.moduleVar && isIdentifier(unparen(named(s)[0] ?? s), init.moduleVar);
+  return named(init.body).some((s) => !gone.some((g) => same(g, s)) && !returnsModule(s));
+}
+
 export function buildContext(text: string, root: Node, lang: Lang, init: ModuleInit, options: ConvertOptions): TransformContext {
   // Every word in the file counts as taken (comments and strings too): cheap and never wrong.
   const used = new Set(text.match(/[A-Za-z_]\w*/g) ?? []);
@@ -34,8 +46,7 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
   const bodyWords = new Set(init.body.text.match(/[A-Za-z_]\w*/g) ?? []);
   const paramName = init.moduleVar ?? freeName(bodyWords, ['module', 'mod', 'm']);
   const param = { name: paramName, text: init.paramText ?? `PyObject *${paramName}` };
-  const statements = named(init.body);
-  const hasExec = !(init.directReturn && statements.length === 1);
+  const hasExec = hasWorkToExecute(init);
   const moduleGil = declaredGil(init);
   const vanishing = init.vanishing;
   return {

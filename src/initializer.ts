@@ -2,7 +2,7 @@
  * Reading and extending a `PyModuleDef` initializer, positional (`{PyModuleDef_HEAD_INIT, "spam", ...}`)
  * or designated (`{.m_base = ..., .m_name = ...}`), in the layout it already has.
  */
-import { Edit, insert } from './edits';
+import { Edit, insert, replace } from './edits';
 import type { Node } from './parse';
 import { refuse } from './refusal';
 import { field, named } from './syntax';
@@ -63,4 +63,22 @@ export function appendItem(text: string, initList: Node, itemText: string, rule:
   const indent = indentationAt(text, last.startIndex);
   if (comma) return [insert(eol, `\n${indent}${itemText},`, rule)];
   return [insert(last.endIndex, ',', rule), insert(eol, `\n${indent}${itemText}`, rule)];
+}
+
+/**
+ * Replaces a field's value, keeping a trailing comment in its column (`-1,    /* m_size *\/`
+ * becomes `0,     /* m_size *\/`), and renaming a `/* m_reload *\/` comment to m_slots when that
+ * is the field being set.
+ */
+export function replaceValue(text: string, value: Node, newText: string, rule: string, fieldName?: string): Edit[] {
+  const after = /^(,?)([ \t]+)(\/\*\s*(\w+)\s*\*\/|\/\/)/.exec(text.slice(value.endIndex));
+  if (!after) return [replace(value.startIndex, value.endIndex, newText, rule)];
+  const [, comma, spaces, , commentWord] = after;
+  const width = Math.max(1, spaces.length + value.text.length - newText.length);
+  const edits = [replace(value.startIndex, value.endIndex + comma.length + spaces.length, newText + comma + ' '.repeat(width), rule)];
+  if (fieldName === 'm_slots' && commentWord === 'm_reload') {
+    const at = value.endIndex + comma.length + spaces.length + after[3].indexOf('m_reload');
+    edits.push(replace(at, at + 'm_reload'.length, 'm_slots', rule));
+  }
+  return edits;
 }

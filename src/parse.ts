@@ -41,7 +41,8 @@ export function getParser(lang: Lang): Promise<ParserT> {
   if (!p) {
     p = (async () => {
       const ts = await loadRuntime();
-      const language: LanguageT = await ts.Language.load(grammarPath(lang));
+      // Bytes, not a path: web-tree-sitter reads paths with a dynamic import that jest cannot run.
+      const language: LanguageT = await ts.Language.load(fs.readFileSync(grammarPath(lang)));
       const parser = new ts.Parser();
       parser.setLanguage(language);
       return parser;

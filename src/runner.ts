@@ -8,7 +8,7 @@ import { convertText, EngineResult } from './engine';
 import type { ConvertOptions } from './options';
 import { langForPath } from './parse';
 import { BinaryFileError, decode, DecodedText, encode } from './text';
-import { checkWritable, NotWritableError, writeAtomically } from './write';
+import { NotWritableError, writeAtomically } from './write';
 
 export interface FileOutcome extends EngineResult {
   /** Absolute path. */
@@ -28,13 +28,8 @@ export interface RunOptions {
   interrupted?: () => boolean;
 }
 
-export async function convertFile(file: string, options: RunOptions): Promise<FileOutcome> {
-  let before: Buffer;
-  try {
-    before = fs.readFileSync(file);
-  } catch (e) {
-    return { file, status: 'failed', inputError: true, reason: `cannot read it (${(e as NodeJS.ErrnoException).code ?? e})` };
-  }
+/** Converts one file's bytes (no I/O): the decoded text goes through the engine, and back to bytes. */
+export async function convertBytes(file: string, before: Buffer, convert: ConvertOptions): Promise<FileOutcome> {
   let decoded: DecodedText;
   try {
     decoded = decode(before);
@@ -42,18 +37,26 @@ export async function convertFile(file: string, options: RunOptions): Promise<Fi
     if (e instanceof BinaryFileError) return { file, status: 'failed', inputError: true, reason: `${e.message}; pass C or C++ sources only` };
     throw e;
   }
-  const result = await convertText(decoded.text, langForPath(file), options.convert);
+  const result = await convertText(decoded.text, langForPath(file), convert);
   const outcome: FileOutcome = { file, ...result, before, decoded };
-  if (result.status !== 'changed') return outcome;
-  outcome.after = encode({ ...decoded, text: result.output! });
-  if (options.write) {
-    try {
-      checkWritable(file);
-      writeAtomically(file, outcome.after);
-    } catch (e) {
-      if (!(e instanceof NotWritableError)) throw e;
-      return { ...outcome, status: 'failed', reason: e.message };
-    }
+  if (result.status === 'changed') outcome.after = encode({ ...decoded, text: result.output! });
+  return outcome;
+}
+
+export async function convertFile(file: string, options: RunOptions): Promise<FileOutcome> {
+  let before: Buffer;
+  try {
+    before = fs.readFileSync(file);
+  } catch (e) {
+    return { file, status: 'failed', inputError: true, reason: `cannot read it (${(e as NodeJS.ErrnoException).code ?? e})` };
+  }
+  const outcome = await convertBytes(file, before, options.convert);
+  if (outcome.status !== 'changed' || !options.write) return outcome;
+  try {
+    writeAtomically(file, outcome.after!);
+  } catch (e) {
+    if (!(e instanceof NotWritableError)) throw e;
+    return { ...outcome, status: 'failed', reason: e.message };
   }
   return outcome;
 }

@@ -48,6 +48,8 @@ export function declaredGil(init: ModuleInit): GilChoice | null {
 export const gilDeclaration: Transform = {
   meta: { id: 'gil-declaration', description: 'move PyUnstable_Module_SetGIL into the Py_mod_gil slot' },
   apply(ctx) {
+    // Without an exec function the whole init body is replaced (moddef-init).
+    if (!ctx.hasExec) return [];
     return removeStatements(ctx.text, findGilCalls(ctx.init).map((c) => c.removal), this.meta.id);
   },
 };

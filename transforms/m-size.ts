@@ -2,8 +2,7 @@
  * Multi-phase init rejects a negative `m_size` (SystemError at import), and -1 meant "no per-module
  * state, cannot be re-initialised", which 0 now says. Zero, positive and `sizeof(...)` sizes stay.
  */
-import { replace } from '../src/edits';
-import { readInitializer } from '../src/initializer';
+import { readInitializer, replaceValue } from '../src/initializer';
 import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import type { Transform } from '../src/transform';
@@ -36,6 +35,6 @@ export const mSize: Transform = {
     if (value >= 0) return [];
     if (unparen(size).type === 'identifier')
       refuse(`m_size is ${size.text}, defined as ${value}; multi-phase init needs it >= 0: change the definition by hand`, size);
-    return [replace(size.startIndex, size.endIndex, '0', this.meta.id)];
+    return replaceValue(ctx.text, size, '0', this.meta.id);
   },
 };

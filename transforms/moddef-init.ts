@@ -5,15 +5,20 @@
  */
 import { insert, replace } from '../src/edits';
 import type { Transform } from '../src/transform';
-import { field } from '../src/syntax';
+import { indentationAt } from '../src/text';
 
 export const moddefInit: Transform = {
   meta: { id: 'moddef-init', description: 'PyInit_<name> returns PyModuleDef_Init(&def)' },
   apply(ctx) {
-    const { fn, def, create } = ctx.init;
+    const { fn, def, create, directReturn, body } = ctx.init;
     const call = `PyModuleDef_Init(&${def.name})`;
-    if (!ctx.hasExec) return [replace(create.startIndex, create.endIndex, call, this.meta.id)];
-    const body = field(fn, 'body')!;
+    if (!ctx.hasExec) {
+      // Nothing left to execute: PyInit keeps its place and only hands over the definition.
+      if (directReturn) return [replace(create.startIndex, create.endIndex, call, this.meta.id)];
+      const closing = body.lastChild!;
+      const indent = indentationAt(ctx.text, closing.startIndex);
+      return [replace(body.startIndex + 1, closing.startIndex, `\n${indent}${ctx.indentUnit}return ${call};\n${indent}`, this.meta.id)];
+    }
     const header = ctx.text.slice(fn.startIndex, body.startIndex + 1);
     return [insert(fn.endIndex, `\n\n${header}\n${ctx.indentUnit}return ${call};\n}`, this.meta.id)];
   },

@@ -2,8 +2,7 @@
  * Points the module definition at the slots array: the 6th positional field (which old code fills
  * with NULL, once `m_reload`) or `.m_slots`. Missing fields before it are filled with their defaults.
  */
-import { replace } from '../src/edits';
-import { appendItem, MODULEDEF_FIELDS, readInitializer } from '../src/initializer';
+import { appendItem, MODULEDEF_FIELDS, readInitializer, replaceValue } from '../src/initializer';
 import { refuse } from '../src/refusal';
 import type { Transform } from '../src/transform';
 import { isNullLiteral } from '../src/syntax';
@@ -19,7 +18,7 @@ export const moddefSlots: Transform = {
     const current = def.value('m_slots');
     if (current) {
       if (!isNullLiteral(current)) refuse(`m_slots (once m_reload) is already set to ${current.text}; convert it by hand`, current);
-      return [replace(current.startIndex, current.endIndex, slots, this.meta.id)];
+      return replaceValue(ctx.text, current, slots, this.meta.id, 'm_slots');
     }
     if (def.designated) return appendItem(ctx.text, initList, `.m_slots = ${slots}`, this.meta.id);
     // Positional: fill up to m_methods, then m_slots.

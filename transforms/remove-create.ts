@@ -23,6 +23,7 @@ function removeDeclarator(ctx: TransformContext, d: Node, rule: string): Edit {
 export const removeCreate: Transform = {
   meta: { id: 'remove-create', description: 'remove the PyModule_Create call, its variable declaration and its NULL check' },
   apply(ctx) {
+    if (!ctx.hasExec) return [];
     const id = this.meta.id;
     const { vanishing, directReturn } = ctx.init;
     const statements = vanishing.filter((n) => n.type !== 'init_declarator' && !n.type.endsWith('declarator') && n.type !== 'identifier');

@@ -1,0 +1,74 @@
+/**
+ * The generic fixture runner: every case in fixtures/ is converted and checked for the exact expected
+ * output, a second run that changes nothing, the same result with the other line ending, output that
+ * parses as well as the input did, and (in fixtures-build.test.ts) a build and import under every
+ * CPython found.
+ */
+import { convertBytes } from '../src/runner';
+import { getParser, parseProblems, parseWith } from '../src/parse';
+import { flipLineEndings, loadFixtures } from './fixture-cases';
+
+const cases = loadFixtures();
+
+/** Parse problems outside the slots array (tree-sitter cannot read #ifdef inside an initializer). */
+async function problemsOutsideSlots(text: string): Promise<number> {
+  const tree = parseWith(await getParser('c'), text);
+  const slots = /static PyModuleDef_Slot \w+\[\] = \{[\s\S]*?\n\s*\};/.exec(text);
+  const inSlots = (start: number, end: number) => !!slots && slots.index <= start && end <= slots.index + slots[0].length;
+  const n = parseProblems(tree.rootNode).filter((p) => !inSlots(p.startIndex, p.endIndex)).length;
+  tree.delete();
+  return n;
+}
+
+describe.each(cases.map((c) => [c.name, c] as const))('fixture %s', (_name, c) => {
+  if (c.knownFailure) {
+    test(`is still a known failure (${c.knownFailure})`, async () => {
+      const outcome = await convertBytes(c.inputPath, c.input, c.options);
+      // When this starts failing, the engine handles the case: remove it from fixtures/known-failures.json.
+      expect(outcome.status).not.toBe(c.meta.status);
+    });
+    return;
+  }
+
+  test(`ends ${c.meta.status} with the expected output`, async () => {
+    const outcome = await convertBytes(c.inputPath, c.input, c.options);
+    expect({ status: outcome.status, reason: outcome.reason }).toEqual(
+      expect.objectContaining({ status: c.meta.status }),
+    );
+    if (c.meta.status === 'changed') {
+      expect(c.output).toBeDefined();
+      expect(outcome.after!.toString('latin1')).toBe(c.output!.toString('latin1'));
+      if (c.meta.module) expect(outcome.module).toBe(c.meta.module);
+    } else {
+      expect(c.output).toBeUndefined();
+      expect(outcome.after).toBeUndefined();
+    }
+    if (c.meta.status === 'failed') {
+      expect(outcome.reason!.toLowerCase()).toContain(c.meta.reason!.toLowerCase());
+      expect(outcome.line).toBeGreaterThan(0);
+    }
+  });
+
+  if (c.meta.status === 'changed') {
+    test('a second run on the output changes nothing', async () => {
+      const again = await convertBytes(c.inputPath, c.output!, c.options);
+      expect(again.status).toBe('unchanged');
+    });
+
+    test('the other line ending gives the same output with that line ending', async () => {
+      const outcome = await convertBytes(c.inputPath, flipLineEndings(c.input), c.options);
+      expect(outcome.status).toBe('changed');
+      expect(outcome.after!.toString('latin1')).toBe(flipLineEndings(c.output!).toString('latin1'));
+    });
+
+    test('the output parses with no new errors', async () => {
+      const before = await problemsOutsideSlots(c.input.toString('latin1'));
+      expect(await problemsOutsideSlots(c.output!.toString('latin1'))).toBeLessThanOrEqual(before);
+    });
+  } else {
+    test('the other line ending ends the same way', async () => {
+      const outcome = await convertBytes(c.inputPath, flipLineEndings(c.input), c.options);
+      expect(outcome.status).toBe(c.meta.status);
+    });
+  }
+});
