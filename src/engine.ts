@@ -109,6 +109,8 @@ function convertTree(
       declared: { exec: ctx.hasExec, interpreters: options.interpreters, gil: ctx.gil, gilFromModule: ctx.gilFromModule },
     };
   } catch (e) {
+    // A refusal while finding the init still names the module when the text does.
+    module ??= /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
     if (e instanceof Refusal) return { status: 'failed', module, reason: e.reason, line: e.line, rule: e.rule ?? rule };
     if (e instanceof OverlappingEditsError)
       return { status: 'failed', module, reason: `internal error: ${e.message}; please report it`, rule };

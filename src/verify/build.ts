@@ -1,0 +1,227 @@
+/**
+ * Compiling one module for one interpreter the way a user's build would: the interpreter's own
+ * sysconfig (CC or CXX, CFLAGS, CCSHARED, LDSHARED, EXT_SUFFIX, include dir), plus -Werror flags that
+ * turn APIs missing from that CPython into compile errors. Optimisation and debug info are replaced
+ * by -O0 (4-5x faster, same semantics). The fault-injection shim is linked in; disarmed, it forwards.
+ * Results go to the content-addressed cache: sources, included headers, flags and interpreter.
+ */
+
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { entryDir, hashFile, hashOf, readJson, scratchDir, storeEntry, writeJsonAtomic } from './cache';
+import { cores, Semaphore } from './pool';
+import { faultShimObject, wrappedApis } from './shims';
+import type { Interpreter } from './types';
+
+export interface BuildInput {
+  /** The module's source first, then any extra translation units it needs. */
+  sources: string[];
+  moduleName: string;
+  python: Interpreter;
+  includeDirs?: string[];
+  /** "NAME" or "NAME=VALUE". */
+  defines?: string[];
+  /** The path diagnostics should name when sources[0] is a temporary copy of the user's file. */
+  displayPath?: string;
+  /** false: build fresh and keep nothing. */
+  cache?: boolean;
+}
+
+export type BuildResult =
+  | { ok: true; soPath: string; cached: boolean; warnings: string; ms: number }
+  | { ok: false; error: string; diagnostics: string; ms: number };
+
+const C_STRICT = [
+  '-Wall',
+  '-Werror=implicit-function-declaration',
+  '-Werror=int-conversion',
+  '-Werror=incompatible-pointer-types',
+  '-Werror=return-type',
+];
+const CXX_STRICT = ['-Wall', '-Werror=return-type'];
+/** Flags g++ rejects or warns about; CPython's CFLAGS are written for C. */
+const C_ONLY = /^-(W(error=)?(implicit-function-declaration|strict-prototypes|missing-prototypes|old-style-definition|declaration-after-statement|int-conversion|incompatible-pointer-types)|std=(c|gnu)\d+)$/;
+const OPT_OR_DEBUG = /^-(O\d*|Os|Oz|Ofast|Og|g\d?|ggdb\d?)$/;
+/** Headers of the toolchain and the interpreter are covered by the interpreter's identity in the key. */
+const SYSTEM_HEADERS = ['/usr/include/', '/usr/lib/gcc/', '/usr/lib/llvm'];
+const CXX_EXT = /\.(cpp|cc|cxx|c\+\+|C)$/;
+
+const compiles = new Semaphore(cores());
+
+interface Manifest {
+  /** Headers (and other inputs) the compiler read, with their hashes when the entry was built. */
+  deps: [string, string][];
+  entry: string;
+}
+
+export function isCxx(file: string): boolean {
+  return CXX_EXT.test(file);
+}
+
+export async function buildModule(input: BuildInput): Promise<BuildResult> {
+  const started = Date.now();
+  const py = input.python;
+  const shim = await faultShimObject(py.cc);
+  const cxx = input.sources.some(isCxx);
+  const plan = commandFor(input);
+  const soName = `${input.moduleName}${py.extSuffix}`;
+  const useCache = input.cache !== false;
+  const key = hashOf(
+    'build-v1',
+    py.realExe,
+    py.version,
+    py.includeDir,
+    headerStamp(py),
+    input.moduleName,
+    JSON.stringify(plan.flags),
+    path.dirname(path.resolve(input.displayPath ?? input.sources[0])),
+    ...input.sources.map((s) => hashFile(s) ?? `missing ${s}`),
+    hashFile(shim) ?? '',
+  );
+  const manifestFile = path.join(entryDir('builds', key), 'manifest.json');
+  if (useCache) {
+    const manifest = readJson<Manifest>(manifestFile);
+    if (manifest && manifest.deps.every(([file, h]) => hashFile(file) === h)) {
+      const so = path.join(entryDir('objects', manifest.entry), soName);
+      if (fs.existsSync(so)) return { ok: true, soPath: so, cached: true, warnings: readLog(so), ms: Date.now() - started };
+    }
+  }
+  const work = scratchDir('build');
+  try {
+    const out = await compiles.run(() => compileAll(input, plan, work, soName, cxx));
+    if (!out.ok) return { ...out, ms: Date.now() - started };
+    const deps = readDeps(work, input, py);
+    const entry = hashOf(key, JSON.stringify(deps));
+    const dir = await storeEntry('objects', entry, async (tmp) => {
+      fs.renameSync(path.join(work, soName), path.join(tmp, soName));
+      fs.writeFileSync(path.join(tmp, 'build.log'), out.log);
+    });
+    if (useCache) writeJsonAtomic(manifestFile, { deps, entry } satisfies Manifest);
+    return { ok: true, soPath: path.join(dir, soName), cached: false, warnings: out.log, ms: Date.now() - started };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface Plan {
+  /** Everything but the inputs and outputs, which vary per build folder. */
+  flags: { cDriver: string[]; cxxDriver: string[]; cCompile: string[]; cxxCompile: string[]; link: string[] };
+}
+
+function commandFor(input: BuildInput): Plan {
+  const py = input.python;
+  const base = py.cflags.filter((f) => !OPT_OR_DEBUG.test(f));
+  const includes = [
+    ...(input.displayPath ? ['-iquote', path.dirname(path.resolve(input.displayPath))] : []),
+    ...(input.includeDirs ?? []).map((d) => `-I${path.resolve(d)}`),
+    `-I${py.includeDir}`,
+    ...(py.platIncludeDir !== py.includeDir ? [`-I${py.platIncludeDir}`] : []),
+  ];
+  const defines = (input.defines ?? []).map((d) => `-D${d}`);
+  const common = ['-O0', ...py.ccshared, ...includes, ...defines];
+  return {
+    flags: {
+      cDriver: py.cc,
+      cxxDriver: py.cxx,
+      cCompile: [...base, ...common, ...C_STRICT],
+      cxxCompile: [...base.filter((f) => !C_ONLY.test(f)), ...common, ...CXX_STRICT],
+      link: [...py.ldflags.filter((f) => !OPT_OR_DEBUG.test(f)), ...wrappedApis().map((n) => `-Wl,--wrap=${n}`)],
+    },
+  };
+}
+
+type CompileOutcome = { ok: true; log: string } | { ok: false; error: string; diagnostics: string };
+
+/**
+ * One source: compile and link in one compiler run (the common case, and the fastest). Several:
+ * compile each to an object with its own dependency file, then link with C++ if any source is C++.
+ */
+async function compileAll(input: BuildInput, plan: Plan, work: string, soName: string, cxx: boolean): Promise<CompileOutcome> {
+  const f = plan.flags;
+  const shim = await faultShimObject(input.python.cc);
+  const out = path.join(work, soName);
+  const compileFlags = (src: string): string[] => (isCxx(src) ? [...f.cxxDriver, ...f.cxxCompile] : [...f.cDriver, ...f.cCompile]);
+  const logs: string[] = [];
+  if (input.sources.length === 1) {
+    const src = input.sources[0];
+    const r = await run([...compileFlags(src), '-MD', '-MF', path.join(work, 'deps0.d'), src, shim, ...f.link, '-o', out]);
+    logs.push(r.output);
+    if (r.code !== 0) return failure(input, r.output, logs);
+  } else {
+    const objects: string[] = [];
+    for (const [i, src] of input.sources.entries()) {
+      const obj = path.join(work, `src${i}.o`);
+      objects.push(obj);
+      const r = await run([...compileFlags(src), '-MD', '-MF', path.join(work, `deps${i}.d`), '-c', src, '-o', obj]);
+      logs.push(r.output);
+      if (r.code !== 0) return failure(input, r.output, logs);
+    }
+    const driver = cxx ? f.cxxDriver : f.cDriver;
+    const r = await run([...driver, ...objects, shim, ...f.link, '-o', out]);
+    logs.push(r.output);
+    if (r.code !== 0) return failure(input, r.output, logs);
+  }
+  return { ok: true, log: relabel(input, logs.join('')) };
+}
+
+function failure(input: BuildInput, output: string, logs: string[]): CompileOutcome {
+  const diagnostics = relabel(input, logs.join(''));
+  const py = input.python;
+  const errors = relabel(input, output)
+    .split('\n')
+    .filter((l) => /^[^\s:][^:]*:\d+(:\d+)?: (fatal )?error: /.test(l) || /undefined reference|ld returned/.test(l));
+  const first = errors.length > 0 ? errors.slice(0, 3).join('; ') : diagnostics.trim().split('\n').slice(-3).join('; ');
+  return { ok: false, error: `${first} [CPython ${py.version}, ${py.exe}]`, diagnostics };
+}
+
+/** Diagnostics name the user's file, not the temporary copy that was compiled. */
+function relabel(input: BuildInput, text: string): string {
+  if (!input.displayPath) return text;
+  return text.split(input.sources[0]).join(input.displayPath);
+}
+
+/** Every non-system input the compiler read, from its -MD files, with its hash now. */
+function readDeps(work: string, input: BuildInput, py: Interpreter): [string, string][] {
+  const skip = [py.includeDir + '/', py.platIncludeDir + '/', ...SYSTEM_HEADERS];
+  const files = new Set<string>();
+  for (const name of fs.readdirSync(work)) {
+    if (!name.endsWith('.d')) continue;
+    const text = fs.readFileSync(path.join(work, name), 'utf8').replace(/\\\n/g, ' ');
+    const body = text.slice(text.indexOf(': ') + 2);
+    for (const m of body.matchAll(/((?:\\ |[^\s])+)/g)) {
+      const file = path.resolve(m[1].replace(/\\ /g, ' '));
+      if (!skip.some((s) => file.startsWith(s))) files.add(file);
+    }
+  }
+  // The sources themselves are already in the key; a temporary copy must not be re-read later.
+  for (const s of input.sources) files.delete(path.resolve(s));
+  return [...files].sort().map((f) => [f, hashFile(f) ?? 'missing']);
+}
+
+function readLog(so: string): string {
+  try {
+    return fs.readFileSync(path.join(path.dirname(so), 'build.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The interpreter's headers, identified cheaply: a reinstall of the same version changes their times. */
+function headerStamp(py: Interpreter): string {
+  try {
+    const st = fs.statSync(path.join(py.includeDir, 'Python.h'));
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'no-headers';
+  }
+}
+
+function run(argv: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(argv[0], argv.slice(1), { timeout: 300000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, output: stdout + stderr + (err && typeof err.code !== 'number' ? String(err.message) : '') });
+    });
+  });
+}
