@@ -17,6 +17,7 @@ import {
   isInside,
   named,
   nextStatement,
+  ofType,
   same,
   unparen,
 } from './syntax';
@@ -78,7 +79,7 @@ function isCreateCall(n: Node): boolean {
 /** Returns the init, null when the file has no module init at all, or throws a Refusal. */
 export function findModuleInit(root: Node): ModuleInit | null {
   const inits = fileScopeFunctions(root).filter((f) => functionName(f)?.startsWith('PyInit_'));
-  const creates = findAll(root, isCreateCall);
+  const creates = ofType(root, 'call_expression').filter(isCreateCall);
   if (inits.length === 0) {
     if (creates.length === 0) return null;
     const mention = findAll(root, (n) => n.type === 'identifier' && n.text.startsWith('PyInit_'))[0];
@@ -129,7 +130,7 @@ export function findModuleInit(root: Node): ModuleInit | null {
 }
 
 function findModuleDef(root: Node, body: Node, defName: string): ModuleDef {
-  const candidates = findAll(root, (n) => n.type === 'init_declarator' && isIdentifier(field(n, 'declarator'), defName));
+  const candidates = ofType(root, 'init_declarator').filter((n) => isIdentifier(field(n, 'declarator'), defName));
   const local = candidates.find((c) => isInside(c, body));
   if (local)
     refuse(`the module definition ${defName} is declared inside the init function; move it to file scope, then run again`, local);

@@ -15,13 +15,24 @@ export function field(n: Node, name: string): Node | null {
 
 /** Every descendant (including `n`) for which `pred` holds, in source order. */
 export function findAll(n: Node, pred: (x: Node) => boolean): Node[] {
+  // A cursor walk: much cheaper than materialising `children` arrays at every level.
   const out: Node[] = [];
-  const visit = (x: Node) => {
-    if (pred(x)) out.push(x);
-    for (const c of x.children) if (c) visit(c);
-  };
-  visit(n);
-  return out;
+  const cursor = n.walk();
+  try {
+    for (;;) {
+      const current = cursor.currentNode;
+      if (pred(current)) out.push(current);
+      if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return out;
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** Descendants of the given types, found natively (cheapest way to scan a whole file). */
+export function ofType(n: Node, types: string | string[]): Node[] {
+  return n.descendantsOfType(types).filter((c): c is Node => c !== null);
 }
 
 export function ancestors(n: Node): Node[] {

@@ -4,7 +4,7 @@
  */
 import type { Transform } from '../src/transform';
 import { refuse } from '../src/refusal';
-import { calleeName, findAll } from '../src/syntax';
+import { calleeName, ofType } from '../src/syntax';
 
 export const pystateCalls: Transform = {
   meta: {
@@ -12,7 +12,7 @@ export const pystateCalls: Transform = {
     description: 'refuse modules that look themselves up with PyState_FindModule or register with PyState_AddModule',
   },
   apply(ctx) {
-    const call = findAll(ctx.root, (n) => /^PyState_(FindModule|AddModule)$/.test(calleeName(n) ?? ''))[0];
+    const call = ofType(ctx.root, 'call_expression').filter((n) => /^PyState_(FindModule|AddModule)$/.test(calleeName(n) ?? ''))[0];
     if (call) {
       const name = calleeName(call);
       refuse(
