@@ -11,6 +11,7 @@ const root = path.join(__dirname, '..', 'fixtures');
 const only = process.argv.slice(2);
 (async () => {
   for (const name of fs.readdirSync(root).sort()) {
+    if (!fs.statSync(path.join(root, name)).isDirectory()) continue;
     if (only.length && !only.includes(name)) continue;
     const dir = path.join(root, name);
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));

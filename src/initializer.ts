@@ -71,13 +71,15 @@ export function appendItem(text: string, initList: Node, itemText: string, rule:
  * is the field being set.
  */
 export function replaceValue(text: string, value: Node, newText: string, rule: string, fieldName?: string): Edit[] {
-  const after = /^(,?)([ \t]+)(\/\*\s*(\w+)\s*\*\/|\/\/)/.exec(text.slice(value.endIndex));
+  const after = /^(,?)([ \t]+)(?=\/[*/])/.exec(text.slice(value.endIndex));
   if (!after) return [replace(value.startIndex, value.endIndex, newText, rule)];
-  const [, comma, spaces, , commentWord] = after;
+  const [, comma, spaces] = after;
   const width = Math.max(1, spaces.length + value.text.length - newText.length);
-  const edits = [replace(value.startIndex, value.endIndex + comma.length + spaces.length, newText + comma + ' '.repeat(width), rule)];
-  if (fieldName === 'm_slots' && commentWord === 'm_reload') {
-    const at = value.endIndex + comma.length + spaces.length + after[3].indexOf('m_reload');
+  const commentAt = value.endIndex + comma.length + spaces.length;
+  const edits = [replace(value.startIndex, commentAt, newText + comma + ' '.repeat(width), rule)];
+  const reload = /^\/\*\s*m_reload\s*\*\//.exec(text.slice(commentAt));
+  if (fieldName === 'm_slots' && reload) {
+    const at = commentAt + reload[0].indexOf('m_reload');
     edits.push(replace(at, at + 'm_reload'.length, 'm_slots', rule));
   }
   return edits;
