@@ -6,16 +6,31 @@ export type InterpretersChoice = (typeof INTERPRETER_CHOICES)[number];
 export const GIL_CHOICES = ['used', 'not-used'] as const;
 export type GilChoice = (typeof GIL_CHOICES)[number];
 
+export const ONCE_PER_PROCESS_CHOICES = ['auto', 'always', 'never'] as const;
+export type OncePerProcessChoice = (typeof ONCE_PER_PROCESS_CHOICES)[number];
+
+export const NUMPY_IMPORT_CHOICES = ['any', 'numpy2'] as const;
+export type NumpyImportChoice = (typeof NUMPY_IMPORT_CHOICES)[number];
+
 export interface ConvertOptions {
   /** Value of the Py_mod_multiple_interpreters slot. */
   interpreters: InterpretersChoice;
   /** Value of the Py_mod_gil slot, unless the module already declared one itself. */
   gil: GilChoice;
+  /** Whether exec refuses to run twice in one process (numpy's guard); auto: when it has global state. */
+  oncePerProcess?: OncePerProcessChoice;
+  /** Remove the Python 2 side of every version conditional, not only those the init spans. */
+  dropPy2?: boolean;
+  /** How numpy's import_array()/import_umath() are rewritten: `any` numpy (import_array1(-1)) or numpy 2 headers. */
+  numpyImport?: NumpyImportChoice;
 }
 
 export const DEFAULT_OPTIONS: ConvertOptions = {
   interpreters: 'not-supported',
   gil: 'used',
+  oncePerProcess: 'auto',
+  dropPy2: false,
+  numpyImport: 'any',
 };
 
 /** The C spelling of each choice, as it appears in a slot entry. */
