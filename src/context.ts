@@ -48,7 +48,7 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
   const param = { name: paramName, text: init.paramText ?? `PyObject *${paramName}` };
   const hasExec = hasWorkToExecute(init);
   const moduleGil = declaredGil(init);
-  const vanishing = init.vanishing;
+  const vanishing = [...init.vanishing, ...init.rewrites.map((r) => r.node)];
   return {
     text,
     root,

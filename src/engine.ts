@@ -3,24 +3,26 @@
  *
  * Outcomes (as jscodeshift): `changed` with the new text, `unchanged` (already multi-phase),
  * `skipped` (no module init here), `failed` (refused, with the reason and line; nothing to write).
+ *
+ * Two stages. Preparations first reshape the file into the plain single-phase shape (resolve the
+ * Python 2 side of version conditionals around the init, hoist a definition out of PyInit, ...),
+ * each on a fresh parse of the previous one's output. Then the conversion rules run on that, all
+ * against the same text, and their edits are applied at once.
  */
 import { applyEdits, Edit, OverlappingEditsError, outputRanges } from './edits';
-
-type Span = { start: number; end: number };
 import { buildContext } from './context';
 import { findModuleInit } from './module-init';
 import type { ConvertOptions, GilChoice, InterpretersChoice } from './options';
 import { getParser, Lang, Node, parseProblems, parseWith } from './parse';
+import type { Parser } from 'web-tree-sitter';
 import { Refusal } from './refusal';
 import { detectEol } from './text';
-import { TRANSFORMS } from '../transforms';
+import type { TransformMeta } from './transform';
+import { PREPARATIONS, TRANSFORMS } from '../transforms';
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
 
-export interface AppliedTransform {
-  id: string;
-  description: string;
-}
+export type AppliedTransform = TransformMeta;
 
 export interface EngineResult {
   status: Status;
@@ -40,6 +42,27 @@ export interface EngineResult {
 const MIGHT_BE_MODULE = /PyInit_|PyModule_Create|PyMODINIT_FUNC/;
 const ALREADY_MULTI_PHASE = /\bPyModuleDef_Init\s*\(/;
 
+function withTree<T>(parser: Parser, text: string, fn: (root: Node) => T): T {
+  const tree = parseWith(parser, text);
+  try {
+    return fn(tree.rootNode);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Refuses edits that fall inside code tree-sitter could not parse. */
+function checkEditsOutsideErrors(root: Node, edits: readonly Edit[]): void {
+  for (const p of parseProblems(root)) {
+    if (!p.isError) continue;
+    if (edits.some((e) => p.startIndex < e.end && e.start < p.endIndex))
+      throw new Refusal(
+        `the conversion would edit code that does not parse (line ${p.startPosition.row + 1}); convert it by hand`,
+        p.startPosition.row + 1,
+      );
+  }
+}
+
 export async function convertText(text: string, lang: Lang, options: ConvertOptions): Promise<EngineResult> {
   if (ALREADY_MULTI_PHASE.test(text)) {
     const module = /\bPyInit_(\w+)/.exec(text)?.[1];
@@ -47,60 +70,55 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
   }
   if (!MIGHT_BE_MODULE.test(text)) return { status: 'skipped', reason: 'no module init in this file' };
   const parser = await getParser(lang);
-  const tree = parseWith(parser, text);
-  try {
-    return convertTree(text, tree.rootNode, lang, options, (out, written) => {
-      const outTree = parseWith(parser, out);
-      try {
-        // tree-sitter-c cannot parse the `#ifdef` lines inside the slots initializer we write; only
-        // problems in code we kept count.
-        const within = (n: Node) => written.some((w) => w.start <= n.startIndex && n.endIndex <= w.end);
-        return parseProblems(outTree.rootNode).filter((n) => !within(n)).length;
-      } finally {
-        outTree.delete();
-      }
-    });
-  } finally {
-    tree.delete();
-  }
-}
-
-function convertTree(
-  text: string,
-  root: Node,
-  lang: Lang,
-  options: ConvertOptions,
-  countProblems: (out: string, written: Span[]) => number,
-): EngineResult {
+  const eol = detectEol(text);
+  const applied: AppliedTransform[] = [];
   let module: string | undefined;
   let rule = 'find-module-init';
   try {
-    const init = findModuleInit(root);
-    if (!init) return { status: 'skipped', reason: 'no module init in this file' };
-    module = init.name;
-    const ctx = buildContext(text, root, lang, init, options);
-    const edits: Edit[] = [];
-    const applied: AppliedTransform[] = [];
-    for (const t of TRANSFORMS) {
-      rule = t.meta.id;
-      const made = t.apply(ctx);
-      if (made.length) applied.push({ ...t.meta });
-      edits.push(...made);
+    const problemsBefore = withTree(parser, text, (root) => parseProblems(root).length);
+    let current = text;
+    for (const prep of PREPARATIONS) {
+      rule = prep.meta.id;
+      const edits = withTree(parser, current, (root) => {
+        const made = prep.apply({ text: current, root, lang, options });
+        checkEditsOutsideErrors(root, made);
+        return made;
+      });
+      if (edits.length === 0) continue;
+      applied.push({ ...prep.meta });
+      current = applyEdits(current, edits, eol);
     }
-    rule = 'apply-edits';
-    const problems = parseProblems(root);
-    for (const e of edits) {
-      const inside = problems.find((p) => p.isError && p.startIndex < e.end && e.start < p.endIndex);
-      if (inside)
-        throw new Refusal(
-          `the conversion would edit code that does not parse (line ${inside.startPosition.row + 1}); convert it by hand`,
-          inside.startPosition.row + 1,
-        );
+
+    rule = 'find-module-init';
+    const converted = withTree(parser, current, (root) => {
+      const init = findModuleInit(root);
+      if (!init) return null;
+      module = init.name;
+      const ctx = buildContext(current, root, lang, init, options);
+      const edits: Edit[] = [];
+      for (const t of TRANSFORMS) {
+        rule = t.meta.id;
+        const made = t.apply(ctx);
+        if (made.length) applied.push({ ...t.meta });
+        edits.push(...made);
+      }
+      rule = 'apply-edits';
+      checkEditsOutsideErrors(root, edits);
+      return { output: applyEdits(current, edits, eol), written: outputRanges(edits, eol), ctx };
+    });
+    if (!converted) {
+      if (applied.length) throw new Refusal(`no module init left after ${applied.map((a) => a.id).join(', ')}; convert it by hand`);
+      return { status: 'skipped', reason: 'no module init in this file' };
     }
-    const eol = detectEol(text);
-    const output = applyEdits(text, edits, eol);
-    if (countProblems(output, outputRanges(edits, eol)) > problems.length)
-      throw new Refusal(`the converted code would not parse; this is a bug in pep489-codemod, please report it`, undefined);
+
+    // tree-sitter cannot parse the `#ifdef` lines inside the slots initializer we write: only problems
+    // in code we kept count.
+    const { output, written, ctx } = converted;
+    const problemsAfter = withTree(parser, output, (root) =>
+      parseProblems(root).filter((n) => !written.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)),
+    ).length;
+    if (problemsAfter > problemsBefore)
+      throw new Refusal(`the converted code would not parse; this is a bug in pep489-codemod, please report it`);
     return {
       status: 'changed',
       output,

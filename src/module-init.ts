@@ -48,6 +48,8 @@ export interface ModuleInit {
   vanishing: Node[];
   /** `return PyModule_Create(&def);`, when the call is returned directly. */
   directReturn: Node | null;
+  /** Statements rewritten rather than removed: `m = other = PyModule_Create(&def);` keeps `other = m;`. */
+  rewrites: { node: Node; text: string }[];
 }
 
 /** Function definitions at file scope (also inside `extern "C" {}` and preprocessor blocks). */
@@ -147,10 +149,10 @@ function moduleVariable(
   create: Node,
   body: Node,
   name: string,
-): Pick<ModuleInit, 'moduleVar' | 'paramText' | 'vanishing' | 'directReturn'> {
+): Pick<ModuleInit, 'moduleVar' | 'paramText' | 'vanishing' | 'directReturn' | 'rewrites'> {
   const parent = create.parent!;
   if (parent.type === 'return_statement') {
-    return { moduleVar: null, paramText: null, vanishing: [], directReturn: parent };
+    return { moduleVar: null, paramText: null, vanishing: [], directReturn: parent, rewrites: [] };
   }
   // PyObject *m = PyModule_Create(&def);
   if (parent.type === 'init_declarator') {
@@ -162,31 +164,39 @@ function moduleVariable(
       paramText: paramTextFor(declaration, parent),
       vanishing: [declarationPart(declaration, parent), ...nullCheckAfter(declaration, varNode.text)],
       directReturn: null,
+      rewrites: [],
     };
   }
   // m = PyModule_Create(&def);  or  if ((m = PyModule_Create(&def)) == NULL) ...
+  // or chained: m = other = PyModule_Create(&def);
   if (parent.type === 'assignment_expression' && same(field(parent, 'right'), create)) {
-    const left = field(parent, 'left')!;
-    if (left.type !== 'identifier')
-      refuse(`the module is stored in ${left.text}, not in a local variable; convert it by hand`, parent);
-    const moduleVar = left.text;
-    if (parent.parent?.type === 'assignment_expression')
-      refuse(`chained assignment of the module (${parent.parent.text}); convert it by hand`, parent);
-    const decl = localDeclaration(body, moduleVar);
-    if (!decl) refuse(`the module is stored in ${moduleVar}, which is not a local variable of PyInit_${name}`, parent);
+    let outer = parent;
+    const targets: Node[] = [field(parent, 'left')!];
+    while (outer.parent?.type === 'assignment_expression' && same(field(outer.parent, 'right'), outer)) {
+      outer = outer.parent;
+      targets.unshift(field(outer, 'left')!);
+    }
+    const locals = targets.filter((t) => t.type === 'identifier' && localDeclaration(body, t.text));
+    if (locals.length === 0)
+      refuse(`the module is stored in ${targets.map((t) => t.text).join(' and ')}, not in a local variable of PyInit_${name}; convert it by hand`, parent);
+    const moduleVar = locals[0].text;
+    const decl = localDeclaration(body, moduleVar)!;
     const vanishing = [declarationPart(decl.declaration, decl.declarator)];
-    let stmt: Node | null = parent.parent;
+    const rewrites: { node: Node; text: string }[] = [];
+    const stmt = outer.parent;
     if (stmt?.type === 'expression_statement' && same(stmt.parent, body)) {
-      vanishing.push(stmt, ...nullCheckAfter(stmt, moduleVar));
+      const others = targets.filter((t) => t.text !== moduleVar);
+      if (others.length) rewrites.push({ node: stmt, text: others.map((t) => `${t.text} = ${moduleVar};`).join(' ') });
+      else vanishing.push(stmt);
+      vanishing.push(...nullCheckAfter(stmt, moduleVar));
     } else {
       // The assignment is inside a condition: it must be the whole NULL check of an if without else.
       const ifStmt = ancestors(create).find((a) => a.type === 'if_statement');
-      if (!ifStmt || !same(ifStmt.parent, body) || !isNullTest(field(ifStmt, 'condition'), parent) || field(ifStmt, 'alternative'))
+      if (targets.length > 1 || !ifStmt || !same(ifStmt.parent, body) || !isNullTest(field(ifStmt, 'condition'), parent) || field(ifStmt, 'alternative'))
         refuse(`PyModule_Create is used inside an expression this tool does not recognise; convert it by hand`, create);
-      stmt = ifStmt;
       vanishing.push(ifStmt);
     }
-    return { moduleVar, paramText: paramTextFor(decl.declaration, decl.declarator), vanishing, directReturn: null };
+    return { moduleVar, paramText: paramTextFor(decl.declaration, decl.declarator), vanishing, directReturn: null, rewrites };
   }
   refuse(`PyModule_Create is used in an expression this tool does not recognise (${parent.text.slice(0, 60)}); convert it by hand`, create);
 }

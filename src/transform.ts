@@ -38,3 +38,20 @@ export interface Transform {
   meta: TransformMeta;
   apply(ctx: TransformContext): Edit[];
 }
+
+/** What a preparation sees: the text as the previous preparation left it, freshly parsed. */
+export interface PreparationContext {
+  text: string;
+  root: Node;
+  lang: Lang;
+  options: ConvertOptions;
+}
+
+/**
+ * A preparation reshapes the file into the plain single-phase shape the transforms convert (it runs
+ * before them, on its own parse). It returns no edits when the file does not need it.
+ */
+export interface Preparation {
+  meta: TransformMeta;
+  apply(ctx: PreparationContext): Edit[];
+}

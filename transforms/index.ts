@@ -2,7 +2,8 @@
  * The rules, in the order they run. Each returns edits against the original text; the engine applies
  * them all at once, so the order only matters for which refusal is reported first.
  */
-import type { Transform } from '../src/transform';
+import type { Preparation, Transform } from '../src/transform';
+import { hoistLocalDef } from './hoist-local-def';
 import { pystateCalls } from './pystate-calls';
 import { execFunction } from './exec-function';
 import { removeCreate } from './remove-create';
@@ -13,6 +14,9 @@ import { moduleSlots } from './module-slots';
 import { mSize } from './m-size';
 import { moddefSlots } from './moddef-slots';
 import { moddefInit } from './moddef-init';
+
+/** Reshaping into the plain single-phase shape, each on a fresh parse, before the transforms. */
+export const PREPARATIONS: readonly Preparation[] = [hoistLocalDef];
 
 export const TRANSFORMS: readonly Transform[] = [
   pystateCalls,

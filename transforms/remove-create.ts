@@ -29,6 +29,7 @@ export const removeCreate: Transform = {
     const statements = vanishing.filter((n) => n.type !== 'init_declarator' && !n.type.endsWith('declarator') && n.type !== 'identifier');
     const declarators = vanishing.filter((n) => !statements.some((s) => same(s, n)));
     const edits = [...removeStatements(ctx.text, statements, id), ...declarators.map((d) => removeDeclarator(ctx, d, id))];
+    for (const r of ctx.init.rewrites) edits.push(replace(r.node.startIndex, r.node.endIndex, r.text, id));
     // `return PyModule_Create(&def);` after other init code: exec succeeds there.
     if (directReturn && ctx.hasExec) edits.push(replace(directReturn.startIndex, directReturn.endIndex, 'return 0;', id));
     return edits;
