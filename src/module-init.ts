@@ -248,9 +248,14 @@ function declarationPart(declaration: Node, declarator: Node): Node {
   return declarator;
 }
 
-/** `if (m == NULL) ...` / `if (!m) ...` right after the create: it goes with it. */
+/**
+ * `if (m == NULL) ...` / `if (!m) ...` right after the create (declarations without calls in
+ * between, as C89 code has them): it goes with it.
+ */
 function nullCheckAfter(stmt: Node, moduleVar: string): Node[] {
-  const next = nextStatement(stmt);
+  let next = nextStatement(stmt);
+  while (next?.type === 'declaration' && !findAll(next, (n) => n.type === 'call_expression' || isIdentifier(n, moduleVar)).length)
+    next = nextStatement(next);
   if (next?.type === 'if_statement' && !field(next, 'alternative') && isNullTest(field(next, 'condition'), null, moduleVar))
     return [next];
   return [];

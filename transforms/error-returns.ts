@@ -94,6 +94,29 @@ function rewriteModuleNulling(ctx: TransformContext, id: string): Edit[] {
   return edits;
 }
 
+/**
+ * `#define INITERROR return NULL` used as `INITERROR;` in the init (the dual py2/py3 idiom): the
+ * macro now expands to `return -1`. Only when every use of it is in the exec function.
+ */
+function rewriteErrorMacros(ctx: TransformContext, id: string): Edit[] {
+  const edits: Edit[] = [];
+  const define = /^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+return[ \t]+(NULL|0|\(\s*PyObject\s*\*\s*\)\s*NULL)\b/gm;
+  const { body } = ctx.init;
+  for (let m = define.exec(ctx.text); m; m = define.exec(ctx.text)) {
+    const name = m[1];
+    const uses = findAll(body, (n) => isIdentifier(n, name));
+    if (uses.length === 0) continue;
+    const before = ctx.text.slice(0, body.startIndex);
+    const after = ctx.text.slice(body.endIndex);
+    const elsewhere = (before + after).split('\n').filter((l) => new RegExp(`\\b${name}\\b`).test(l) && !/^\s*#\s*(define|undef)\b/.test(l));
+    if (elsewhere.length)
+      refuse(`${name} (defined as "return ${m[2]}") is also used outside PyInit_${ctx.init.name}; give the exec function its own error macro by hand`, uses[0]);
+    const valueAt = m.index + m[0].length - m[2].length;
+    edits.push(replace(valueAt, valueAt + m[2].length, '-1', id));
+  }
+  return edits;
+}
+
 export const errorReturns: Transform = {
   meta: {
     id: 'error-returns',
@@ -104,6 +127,10 @@ export const errorReturns: Transform = {
     const id = this.meta.id;
     gotosBeforeCreate(ctx);
     const returns = findAll(ctx.init.body, (n) => n.type === 'return_statement' && !ctx.vanishes(n) && !same(n, ctx.init.directReturn));
-    return [...returns.flatMap((r) => rewriteReturn(ctx, r, id)), ...rewriteModuleNulling(ctx, id)];
+    return [
+      ...returns.flatMap((r) => rewriteReturn(ctx, r, id)),
+      ...rewriteModuleNulling(ctx, id),
+      ...rewriteErrorMacros(ctx, id),
+    ];
   },
 };

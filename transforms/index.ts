@@ -4,6 +4,7 @@
  */
 import type { Preparation, Transform } from '../src/transform';
 import { hoistLocalDef } from './hoist-local-def';
+import { py2Branches } from './py2-branches';
 import { pystateCalls } from './pystate-calls';
 import { execFunction } from './exec-function';
 import { removeCreate } from './remove-create';
@@ -16,7 +17,7 @@ import { moddefSlots } from './moddef-slots';
 import { moddefInit } from './moddef-init';
 
 /** Reshaping into the plain single-phase shape, each on a fresh parse, before the transforms. */
-export const PREPARATIONS: readonly Preparation[] = [hoistLocalDef];
+export const PREPARATIONS: readonly Preparation[] = [py2Branches, hoistLocalDef];
 
 export const TRANSFORMS: readonly Transform[] = [
   pystateCalls,

@@ -1,0 +1,147 @@
+/**
+ * Preprocessor conditionals read line by line (tree-sitter cannot follow a function header split
+ * across `#if` branches, which is exactly the dual Python 2/3 shape), and the test that tells a
+ * Python-version conditional from any other.
+ */
+
+export interface Branch {
+  kind: 'if' | 'ifdef' | 'ifndef' | 'elif' | 'else';
+  condition: string;
+  /** The directive line. */
+  directiveStart: number;
+  /** Start and end of the code it guards (up to the next directive of the same conditional). */
+  bodyStart: number;
+  bodyEnd: number;
+}
+
+export interface Conditional {
+  /** From the start of the `#if` line to past the `#endif` line's newline. */
+  start: number;
+  end: number;
+  branches: Branch[];
+}
+
+const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/;
+
+/** Every conditional in the file, outer ones before the ones nested in them. */
+export function scanConditionals(text: string): Conditional[] {
+  const done: Conditional[] = [];
+  const open: Conditional[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const nl = text.indexOf('\n', pos);
+    const lineEnd = nl === -1 ? text.length : nl + 1;
+    let line = text.slice(pos, lineEnd).replace(/\r?\n$/, '');
+    let next = lineEnd;
+    // A directive continued over several lines with backslashes.
+    while (line.endsWith('\\') && next < text.length) {
+      const n2 = text.indexOf('\n', next);
+      const e2 = n2 === -1 ? text.length : n2 + 1;
+      line = line.slice(0, -1) + ' ' + text.slice(next, e2).replace(/\r?\n$/, '');
+      next = e2;
+    }
+    const m = DIRECTIVE.exec(line);
+    if (m) {
+      const kind = m[1] as Branch['kind'] | 'endif';
+      const condition = m[2].replace(/\/\*.*?\*\//g, ' ').replace(/\/\/.*$/, '').trim();
+      const top = open[open.length - 1];
+      if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
+        const c: Conditional = { start: pos, end: -1, branches: [] };
+        c.branches.push({ kind, condition, directiveStart: pos, bodyStart: next, bodyEnd: -1 });
+        open.push(c);
+        done.push(c);
+      } else if (top) {
+        top.branches[top.branches.length - 1].bodyEnd = pos;
+        if (kind === 'endif') {
+          top.end = next;
+          open.pop();
+        } else {
+          top.branches.push({ kind, condition, directiveStart: pos, bodyStart: next, bodyEnd: -1 });
+        }
+      }
+    }
+    pos = next;
+  }
+  return done.filter((c) => c.end !== -1);
+}
+
+/** Macros projects define for "this is Python 3": IS_PY3K, PY3K, PY3, IS_PY3, PYTHON3, ... */
+const PY3_MACRO = /^(IS_)?PY(THON)?_?3K?$/;
+
+function compare(a: number, op: string, b: number): boolean | null {
+  switch (op) {
+    case '>=':
+      return a >= b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '<':
+      return a < b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    default:
+      return null;
+  }
+}
+
+/** Is this `#if` expression true on Python 3? null when it is not a Python 2/3 test. */
+function py3Expression(expr: string): boolean | null {
+  let e = expr.trim();
+  while (/^\(.*\)$/.test(e) && balanced(e.slice(1, -1))) e = e.slice(1, -1).trim();
+  if (e.startsWith('!')) {
+    const inner = py3Expression(e.slice(1));
+    return inner === null ? null : !inner;
+  }
+  let m = /^PY_MAJOR_VERSION\s*(>=|>|<=|<|==|!=)\s*(\d+)$/.exec(e);
+  if (m) return compare(3, m[1], Number(m[2]));
+  m = /^(\d+)\s*(>=|>|<=|<|==|!=)\s*PY_MAJOR_VERSION$/.exec(e);
+  if (m) return compare(Number(m[1]), m[2], 3);
+  m = /^PY_VERSION_HEX\s*(>=|>|<=|<|==|!=)\s*(0[xX][0-9a-fA-F]+)$/.exec(e);
+  if (m) {
+    const v = Number.parseInt(m[2], 16);
+    // Only the 2-versus-3 boundary: a test against 3.12 is a real version test, not a py2 branch.
+    if (v < 0x02000000 || v > 0x03010000) return null;
+    return compare(0x03080000, m[1], v);
+  }
+  m = /^defined\s*\(?\s*(\w+)\s*\)?$/.exec(e);
+  if (m && PY3_MACRO.test(m[1])) return true;
+  if (PY3_MACRO.test(e)) return true;
+  return null;
+}
+
+function balanced(s: string): boolean {
+  let depth = 0;
+  for (const ch of s) {
+    if (ch === '(') depth++;
+    if (ch === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/** Truth of a branch's own test on Python 3 (`#else` is handled by the caller). */
+export function py3Truth(b: Branch): boolean | null {
+  if (b.kind === 'ifdef') return PY3_MACRO.test(b.condition) ? true : null;
+  if (b.kind === 'ifndef') return PY3_MACRO.test(b.condition) ? false : null;
+  if (b.kind === 'else') return true;
+  return py3Expression(b.condition);
+}
+
+/**
+ * For a Python-version conditional, the branch Python 3 takes (or null when it takes none): the first
+ * whose test is true. undefined when the conditional is not a pure Python 2/3 test.
+ */
+export function py3Branch(c: Conditional): Branch | null | undefined {
+  for (const b of c.branches) {
+    const t = py3Truth(b);
+    if (t === null) return undefined;
+    if (t) return b;
+  }
+  return null;
+}
+
+export function isVersionConditional(c: Conditional): boolean {
+  return c.branches.some((b) => b.kind !== 'else' && py3Truth(b) !== null) && py3Branch(c) !== undefined;
+}
