@@ -46,7 +46,8 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
   const bodyWords = new Set(init.body.text.match(/[A-Za-z_]\w*/g) ?? []);
   const paramName = init.moduleVar ?? freeName(bodyWords, ['module', 'mod', 'm']);
   const param = { name: paramName, text: init.paramText ?? `PyObject *${paramName}` };
-  const hasExec = hasWorkToExecute(init);
+  // A helper that did the init becomes exec even when it does little: PyInit no longer calls it.
+  const hasExec = !!init.helperCall || hasWorkToExecute(init);
   const moduleGil = declaredGil(init);
   const vanishing = [...init.vanishing, ...init.rewrites.map((r) => r.node)];
   return {

@@ -35,7 +35,12 @@ export interface ModuleDef {
 export interface ModuleInit {
   /** `spam` for `PyInit_spam`. */
   name: string;
+  /** The `PyInit_<name>` function. */
+  entry: Node;
+  /** The function whose body initialises the module: PyInit itself, or the helper it returns. */
   fn: Node;
+  /** `moduleinit()` in `return moduleinit();` when the init work is in a helper. */
+  helperCall: Node | null;
   body: Node;
   /** The `PyModule_Create(&def)` call. */
   create: Node;
@@ -93,22 +98,18 @@ export function findModuleInit(root: Node): ModuleInit | null {
     );
   }
   if (inits.length > 1) refuse(`this file defines ${inits.length} PyInit_ functions; convert one module per file by hand`, inits[1]);
-  const fn = inits[0];
-  const name = functionName(fn)!.slice('PyInit_'.length);
-  const body = field(fn, 'body');
-  if (!body || fn.hasError) refuse(`PyInit_${name} does not parse cleanly (macros tree-sitter cannot read?); convert it by hand`, fn);
-  if (ancestors(fn).some((a) => a.type === 'ERROR')) refuse(`PyInit_${name} sits inside code that does not parse; convert it by hand`, fn);
-
-  const inBody = creates.filter((c) => isInside(c, body));
-  if (inBody.length === 0) {
-    const elsewhere = creates[0];
-    refuse(
-      elsewhere
-        ? `PyInit_${name} does not call PyModule_Create itself: the module is created in a helper function (line ${elsewhere.startPosition.row + 1}); move the creation into PyInit_${name} or convert by hand`
-        : `PyInit_${name} does not call PyModule_Create; nothing this tool knows how to convert`,
-      elsewhere ?? fn,
-    );
+  const entry = inits[0];
+  const name = functionName(entry)!.slice('PyInit_'.length);
+  const entryBody = field(entry, 'body');
+  checkParses(entry, entryBody, name);
+  let fn = entry;
+  let helperCall: Node | null = null;
+  if (!creates.some((c) => isInside(c, entryBody!))) {
+    ({ fn, call: helperCall } = initHelper(root, entryBody!, name, creates));
+    checkParses(fn, field(fn, 'body'), name);
   }
+  const body = field(fn, 'body')!;
+  const inBody = creates.filter((c) => isInside(c, body));
   if (inBody.length > 1) refuse(`PyInit_${name} calls PyModule_Create ${inBody.length} times; convert it by hand`, inBody[1]);
   const create = inBody[0];
   if (ancestors(create).some((a) => a.type.startsWith('preproc_') && isInside(a, body)))
@@ -128,7 +129,39 @@ export function findModuleInit(root: Node): ModuleInit | null {
   if (use)
     refuse(`PyInit_${name} uses the module definition ${def.name} beyond PyModule_Create (filled in at run time?); fill it in statically, then run again`, use);
 
-  return { name, fn, body, create, def, ...moduleVariable(create, body, name) };
+  return { name, entry, fn, helperCall, body, create, def, ...moduleVariable(create, body, name) };
+}
+
+function checkParses(fn: Node, body: Node | null, name: string): void {
+  if (!body || fn.hasError) refuse(`PyInit_${name} does not parse cleanly (macros tree-sitter cannot read?); convert it by hand`, fn);
+  if (ancestors(fn).some((a) => a.type === 'ERROR')) refuse(`PyInit_${name} sits inside code that does not parse; convert it by hand`, fn);
+}
+
+/**
+ * `PyInit_x(void) { return moduleinit(); }` with `static PyObject *moduleinit(void)` doing the work
+ * (a common way to share the init between Python 2 and 3): the helper becomes the exec function.
+ * Anything less plain is refused.
+ */
+function initHelper(root: Node, entryBody: Node, name: string, creates: Node[]): { fn: Node; call: Node } {
+  const elsewhere = creates[0];
+  const statements = named(entryBody);
+  const ret = statements.length === 1 && statements[0].type === 'return_statement' ? statements[0] : null;
+  const call = ret && named(ret)[0] ? unparen(named(ret)[0]) : null;
+  const helperName = call ? calleeName(call) : null;
+  const helper = helperName ? fileScopeFunctions(root).find((f) => functionName(f) === helperName) : undefined;
+  if (!elsewhere)
+    refuse(`PyInit_${name} does not call PyModule_Create; nothing this tool knows how to convert`, entryBody);
+  if (!call || !helper || callArgs(call).length > 0 || !creates.some((c) => isInside(c, helper)))
+    refuse(
+      `PyInit_${name} does not call PyModule_Create itself: the module is created in a helper function (line ${elsewhere.startPosition.row + 1}) that PyInit does not simply return; move the creation into PyInit_${name} or convert by hand`,
+      elsewhere,
+    );
+  const params = field(findAll(helper, (n) => n.type === 'function_declarator')[0], 'parameters');
+  if (params && !/^\(\s*(void)?\s*\)$/.test(params.text))
+    refuse(`the init helper ${helperName} takes arguments; convert it by hand`, helper);
+  const calls = ofType(root, 'call_expression').filter((c) => calleeName(c) === helperName);
+  if (calls.length > 1) refuse(`the init helper ${helperName} is called from more than one place; convert it by hand`, calls[1]);
+  return { fn: helper, call };
 }
 
 function findModuleDef(root: Node, body: Node, defName: string): ModuleDef {

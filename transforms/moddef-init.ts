@@ -10,8 +10,10 @@ import { indentationAt } from '../src/text';
 export const moddefInit: Transform = {
   meta: { id: 'moddef-init', description: 'PyInit_<name> returns PyModuleDef_Init(&def)' },
   apply(ctx) {
-    const { fn, def, create, directReturn, body } = ctx.init;
+    const { fn, def, create, directReturn, body, helperCall } = ctx.init;
     const call = `PyModuleDef_Init(&${def.name})`;
+    // `return moduleinit();` in PyInit: the helper became exec, PyInit hands over the definition.
+    if (helperCall) return [replace(helperCall.startIndex, helperCall.endIndex, call, this.meta.id)];
     if (!ctx.hasExec) {
       // Nothing left to execute: PyInit keeps its place and only hands over the definition.
       if (directReturn) return [replace(create.startIndex, create.endIndex, call, this.meta.id)];
