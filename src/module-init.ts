@@ -231,6 +231,8 @@ function moduleVariable(
     }
     return { moduleVar, paramText: paramTextFor(decl.declaration, decl.declarator), vanishing, directReturn: null, rewrites };
   }
+  if (parent.type === 'argument_list' || parent.type === 'initializer_list')
+    refuse(`the new module is handed straight to another object (${parent.parent?.text.slice(0, 60)}): an RAII wrapper or a helper owns it, and exec cannot; convert it by hand`, create);
   refuse(`PyModule_Create is used in an expression this tool does not recognise (${parent.text.slice(0, 60)}); convert it by hand`, create);
 }
 
@@ -269,7 +271,7 @@ function localDeclaration(body: Node, varName: string): { declaration: Node; dec
 
 function isNullish(n: Node): boolean {
   const u = unparen(n);
-  return u.type === 'null' || (u.type === 'identifier' && u.text === 'NULL') || u.text === '0';
+  return u.type === 'null' || u.type === 'nullptr' || (u.type === 'identifier' && u.text === 'NULL') || u.text === '0';
 }
 
 /**

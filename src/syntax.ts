@@ -45,9 +45,9 @@ export function isInside(inner: Node, outer: Node): boolean {
   return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
 }
 
-/** Strips parentheses: `((x))` is `x`. */
+/** Strips parentheses: `((x))` is `x` (and C++'s `if (x)` condition clause is `x`). */
 export function unparen(n: Node): Node {
-  while (n.type === 'parenthesized_expression') {
+  while (n.type === 'parenthesized_expression' || n.type === 'condition_clause') {
     const inner = named(n)[0];
     if (!inner) break;
     n = inner;
@@ -76,7 +76,7 @@ export function isNullLiteral(n: Node | null): boolean {
   if (!n) return false;
   n = unparen(n);
   if (n.type === 'cast_expression') return isNullLiteral(field(n, 'value'));
-  if (n.type === 'null') return true;
+  if (n.type === 'null' || n.type === 'nullptr') return true;
   if (n.type === 'identifier') return n.text === 'NULL';
   return n.type === 'number_literal' && /^0[uUlL]*$/.test(n.text);
 }

@@ -5,7 +5,13 @@
  */
 import { replace } from '../src/edits';
 import type { Transform } from '../src/transform';
+import type { Node } from '../src/parse';
 import { field } from '../src/syntax';
+
+/** Where a function's declaration starts, including an `extern "C"` written on it alone. */
+export function declarationStart(fn: Node): number {
+  return fn.parent?.type === 'linkage_specification' ? fn.parent.startIndex : fn.startIndex;
+}
 
 export const execFunction: Transform = {
   meta: { id: 'exec-function', description: 'turn the PyInit_<name> function into the static exec function' },
@@ -18,6 +24,8 @@ export const execFunction: Transform = {
     // Keep the file's layout: return type on its own line or not.
     const nameNode = field(decl, 'declarator')!;
     const sep = /\n/.test(ctx.text.slice(type.endIndex, nameNode.startIndex)) ? '\n' : ' ';
-    return [replace(fn.startIndex, decl.endIndex, `static int${sep}${ctx.names.exec}(${ctx.param.text})`, this.meta.id)];
+    // `extern "C" PyMODINIT_FUNC PyInit_x(void)`: a static exec function cannot keep C linkage.
+    const start = declarationStart(fn);
+    return [replace(start, decl.endIndex, `static int${sep}${ctx.names.exec}(${ctx.param.text})`, this.meta.id)];
   },
 };

@@ -6,6 +6,7 @@
 import { insert, replace } from '../src/edits';
 import type { Transform } from '../src/transform';
 import { indentationAt } from '../src/text';
+import { declarationStart } from './exec-function';
 
 export const moddefInit: Transform = {
   meta: { id: 'moddef-init', description: 'PyInit_<name> returns PyModuleDef_Init(&def)' },
@@ -21,7 +22,7 @@ export const moddefInit: Transform = {
       const indent = indentationAt(ctx.text, closing.startIndex);
       return [replace(body.startIndex + 1, closing.startIndex, `\n${indent}${ctx.indentUnit}return ${call};\n${indent}`, this.meta.id)];
     }
-    const header = ctx.text.slice(fn.startIndex, body.startIndex + 1);
+    const header = ctx.text.slice(declarationStart(fn), body.startIndex + 1);
     return [insert(fn.endIndex, `\n\n${header}\n${ctx.indentUnit}return ${call};\n}`, this.meta.id)];
   },
 };

@@ -9,6 +9,7 @@ import { GIL_MACRO, INTERPRETERS_MACRO } from '../src/options';
 import type { Transform, TransformContext } from '../src/transform';
 import { indentationAt, lineStart } from '../src/text';
 import type { Node } from '../src/parse';
+import { ancestors, isInside } from '../src/syntax';
 
 /** Where to insert before `decl`: above the comment lines directly attached to it. */
 export function insertionPointBefore(ctx: TransformContext, decl: Node): number {
@@ -47,7 +48,16 @@ export const moduleSlots: Transform = {
     const at = insertionPointBefore(ctx, decl);
     const indent = indentationAt(ctx.text, decl.startIndex);
     const execComesLater = ctx.hasExec && ctx.init.fn.startIndex > decl.startIndex;
-    const prototype = execComesLater ? `${indent}static int ${ctx.names.exec}(${ctx.param.text});\n\n` : '';
-    return [insert(at, prototype + slotsArrayText(ctx, indent) + '\n', this.meta.id)];
+    const prototype = `static int ${ctx.names.exec}(${ctx.param.text});\n\n`;
+    const slots = slotsArrayText(ctx, indent) + '\n';
+    if (!execComesLater) return [insert(at, slots, this.meta.id)];
+    // C++: a definition inside a namespace or an extern "C" block sees a prototype written before
+    // that block, while one written inside it would declare a different (never defined) function.
+    const enclosing = ancestors(decl)
+      .filter((a) => a.type === 'namespace_definition' || a.type === 'linkage_specification')
+      .pop();
+    if (enclosing && !isInside(ctx.init.fn, enclosing))
+      return [insert(insertionPointBefore(ctx, enclosing), prototype, this.meta.id), insert(at, slots, this.meta.id)];
+    return [insert(at, indent + prototype + slots, this.meta.id)];
   },
 };
