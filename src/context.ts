@@ -6,6 +6,7 @@ import type { TransformContext } from './transform';
 import { isIdentifier, isInside, named, same, unparen } from './syntax';
 import { indentationAt } from './text';
 import { declaredGil, findGilCalls } from '../transforms/gil-declaration';
+import { addModuleStatements } from '../transforms/pystate-calls';
 
 /** First free name among `candidates`, then `<first>_2`, `<first>_3`, ... */
 function freeName(used: Set<string>, candidates: string[]): string {
@@ -28,7 +29,7 @@ function indentUnitOf(text: string, init: ModuleInit): string {
  * If not, the converted module needs no exec function at all.
  */
 function hasWorkToExecute(init: ModuleInit): boolean {
-  const gone = [...init.vanishing, ...findGilCalls(init).map((c) => c.removal)];
+  const gone = [...init.vanishing, ...findGilCalls(init).map((c) => c.removal), ...addModuleStatements(init.body)];
   if (init.directReturn) gone.push(init.directReturn);
   const returnsModule = (s: Node) =>
     s.type === 'return_statement' && !!init.moduleVar && isIdentifier(unparen(named(s)[0] ?? s), init.moduleVar);
@@ -49,7 +50,13 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
   // A helper that did the init becomes exec even when it does little: PyInit no longer calls it.
   const hasExec = !!init.helperCall || hasWorkToExecute(init);
   const moduleGil = declaredGil(init);
-  const vanishing = [...init.vanishing, ...init.rewrites.map((r) => r.node)];
+  // Code other rules remove whole: the rest leave what is inside it alone.
+  const vanishing = [
+    ...init.vanishing,
+    ...init.rewrites.map((r) => r.node),
+    ...findGilCalls(init).map((c) => c.removal),
+    ...addModuleStatements(init.body),
+  ];
   return {
     text,
     root,

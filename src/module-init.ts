@@ -125,7 +125,11 @@ export function findModuleInit(root: Node): ModuleInit | null {
       refuse(`${def.name} is also passed to PyModule_Create elsewhere; a definition with slots cannot be`, other);
 
   // In exec the module already exists: changes made to the definition at run time come too late.
-  const use = findAll(body, (n) => isIdentifier(n, def.name) && !isInside(n, create))[0];
+  const handledElsewhere = (n: Node) => {
+    const call = ancestors(n).find((a) => a.type === 'call_expression');
+    return !!call && /^PyState_(FindModule|AddModule)$/.test(calleeName(call) ?? '');
+  };
+  const use = findAll(body, (n) => isIdentifier(n, def.name) && !isInside(n, create) && !handledElsewhere(n))[0];
   if (use)
     refuse(`PyInit_${name} uses the module definition ${def.name} beyond PyModule_Create (filled in at run time?); fill it in statically, then run again`, use);
 

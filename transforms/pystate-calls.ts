@@ -1,27 +1,96 @@
 /**
  * PyState_FindModule returns NULL (with no exception) for a multi-phase module, and PyState_AddModule
- * raises SystemError: code that uses either would break silently or loudly after conversion.
+ * raises SystemError, so neither may survive the conversion:
+ *
+ * - `PyState_FindModule(&def)` inside a module-level function (one listed in the definition's method
+ *   table: CPython passes it the module as its first argument, `self`) becomes that argument; inside
+ *   the init it becomes the module variable. Anywhere else (a type's method, a helper) there is no
+ *   module at hand: refused, naming the call's line.
+ * - `PyState_AddModule(m, &def)` in the init goes, with the `if` that checks its result.
  */
-import type { Transform } from '../src/transform';
+import { Edit, replace } from '../src/edits';
+import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
-import { calleeName, ofType } from '../src/syntax';
+import { removeStatements } from '../src/removal';
+import type { Transform, TransformContext } from '../src/transform';
+import { readInitializer } from '../src/initializer';
+import { ancestors, calleeName, callArgs, field, findAll, isInside, named, ofType, unparen } from '../src/syntax';
+
+/** Names of the C functions in the definition's m_methods table. */
+function moduleLevelFunctions(ctx: TransformContext): Set<string> {
+  const methods = readInitializer(ctx.init.def.initList).value('m_methods');
+  const tableName = methods && unparen(methods).type === 'identifier' ? unparen(methods).text : null;
+  const names = new Set<string>();
+  if (!tableName) return names;
+  const table = ofType(ctx.root, 'init_declarator').find((d) => {
+    let id = field(d, 'declarator');
+    while (id && id.type !== 'identifier') id = field(id, 'declarator');
+    return id?.text === tableName && field(d, 'value')?.type === 'initializer_list';
+  });
+  for (const entry of table ? named(field(table, 'value')!) : []) {
+    const fnExpr = named(entry)[1];
+    // `(PyCFunction)(void (*)(void))spam_system` names spam_system last.
+    const ids = fnExpr ? findAll(fnExpr, (n) => n.type === 'identifier') : [];
+    if (ids.length) names.add(ids[ids.length - 1].text);
+  }
+  return names;
+}
+
+function firstParameter(fn: Node): string | null {
+  const decl = findAll(fn, (n) => n.type === 'function_declarator')[0];
+  const first = decl && named(field(decl, 'parameters')!)[0];
+  const id = first && findAll(first, (n) => n.type === 'identifier').pop();
+  return id ? id.text : null;
+}
+
+/** `PyState_AddModule(m, &def);` statements (or the `if` checking one) in the init body: they go. */
+export function addModuleStatements(body: Node): Node[] {
+  return ofType(body, 'call_expression')
+    .filter((n) => calleeName(n) === 'PyState_AddModule')
+    .map((call) => {
+      const stmt = call.parent?.type === 'expression_statement' ? call.parent : ancestors(call).find((a) => a.type === 'if_statement');
+      if (!stmt || (stmt.type === 'if_statement' && field(stmt, 'alternative')))
+        refuse(`PyState_AddModule is used in an expression this tool does not recognise; remove it by hand`, call);
+      return stmt;
+    });
+}
 
 export const pystateCalls: Transform = {
   meta: {
     id: 'pystate-calls',
-    description: 'refuse modules that look themselves up with PyState_FindModule or register with PyState_AddModule',
+    description: 'PyState_FindModule(&def) becomes the module a function already has; PyState_AddModule goes',
   },
   apply(ctx) {
-    const call = ofType(ctx.root, 'call_expression').filter((n) => /^PyState_(FindModule|AddModule)$/.test(calleeName(n) ?? ''))[0];
-    if (call) {
-      const name = calleeName(call);
-      refuse(
-        name === 'PyState_FindModule'
-          ? `PyState_FindModule returns NULL for a multi-phase module; pass the module along (a module-level function gets it as self, a method via PyType_GetModuleByDef) instead`
-          : `PyState_AddModule fails on a multi-phase module; remove the call and its error check by hand`,
-        call,
-      );
+    const id = this.meta.id;
+    const edits: Edit[] = [];
+    const calls = ofType(ctx.root, 'call_expression').filter((n) => /^PyState_(FindModule|AddModule)$/.test(calleeName(n) ?? ''));
+    const additions = ctx.hasExec ? addModuleStatements(ctx.init.body) : [];
+    let moduleFunctions: Set<string> | null = null;
+    for (const call of calls) {
+      const fn = ancestors(call).find((a) => a.type === 'function_definition');
+      if (calleeName(call) === 'PyState_AddModule') {
+        if (!isInside(call, ctx.init.body))
+          refuse(`PyState_AddModule fails on a multi-phase module; remove the call and its error check by hand`, call);
+        continue;
+      }
+      const arg = callArgs(call)[0]?.text.replace(/[&()\s]/g, '');
+      if (arg !== ctx.init.def.name)
+        refuse(`PyState_FindModule is given ${callArgs(call)[0]?.text}, not this module's definition; convert it by hand`, call);
+      let module: string | null = null;
+      if (fn && isInside(fn, ctx.init.fn) && ctx.hasExec) module = ctx.param.name;
+      else if (fn) {
+        moduleFunctions ??= moduleLevelFunctions(ctx);
+        const name = findAll(fn, (n) => n.type === 'function_declarator')[0];
+        const fnName = name && field(name, 'declarator')?.text;
+        if (fnName && moduleFunctions.has(fnName)) module = firstParameter(fn);
+      }
+      if (!module)
+        refuse(
+          `PyState_FindModule returns NULL for a multi-phase module, and this function has no module at hand; pass the module along (a method can use PyType_GetModuleByDef) by hand`,
+          call,
+        );
+      edits.push(replace(call.startIndex, call.endIndex, module, id));
     }
-    return [];
+    return [...edits, ...removeStatements(ctx.text, additions, id)];
   },
 };
