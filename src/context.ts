@@ -1,5 +1,6 @@
 /** Builds what every transform needs to know about one module init, once. */
 import type { ModuleInit } from './module-init';
+import { auditState, recommend, stateTouchedBy } from './audit/state';
 import type { ConvertOptions } from './options';
 import type { Lang, Node } from './parse';
 import type { TransformContext } from './transform';
@@ -43,7 +44,10 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
   const names = {
     exec: freeName(used, [`${base}_exec`, `${base}_module_exec`, `exec_${base}`]),
     slots: freeName(used, [`${base}_slots`, `${base}_module_slots`, `${base}_moduledef_slots`]),
+    loaded: freeName(used, [`${base}_loaded`, `${base}_module_loaded`, `${base}_exec_done`]),
   };
+  const findings = auditState(root);
+  const touched = stateTouchedBy(findings, init.body);
   const bodyWords = new Set(init.body.text.match(/[A-Za-z_]\w*/g) ?? []);
   const paramName = init.moduleVar ?? freeName(bodyWords, ['module', 'mod', 'm']);
   const param = { name: paramName, text: init.paramText ?? `PyObject *${paramName}` };
@@ -64,6 +68,7 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
     init,
     options,
     names,
+    audit: { findings, touched, recommendation: recommend(findings, touched) },
     param,
     hasExec,
     gil: moduleGil ?? options.gil,

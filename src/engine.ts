@@ -19,6 +19,8 @@ import { Refusal } from './refusal';
 import { detectEol } from './text';
 import type { TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../transforms';
+import { guardReason } from '../transforms/once-per-process';
+import type { Recommendation, StateFinding } from './audit/state';
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
 
@@ -36,6 +38,10 @@ export interface EngineResult {
   transforms?: AppliedTransform[];
   /** What the converted module declares. */
   declared?: { exec: boolean; interpreters: InterpretersChoice; gil: GilChoice; gilFromModule: boolean };
+  /** Whether the once-per-process guard was added, and why. */
+  guard?: { added: boolean; reason?: string };
+  /** The isolation audit of the file (see `pep489-codemod audit`). */
+  audit?: { state: StateFinding[]; recommendation: Recommendation };
 }
 
 /** Cheap text test that lets ordinary C files through without parsing them. */
@@ -114,6 +120,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     // tree-sitter cannot parse the `#ifdef` lines inside the slots initializer we write: only problems
     // in code we kept count.
     const { output, written, ctx } = converted;
+    const guard = guardReason(ctx);
     const problemsAfter = withTree(parser, output, (root) =>
       parseProblems(root).filter((n) => !written.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)),
     ).length;
@@ -125,6 +132,8 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       module,
       transforms: applied,
       declared: { exec: ctx.hasExec, interpreters: options.interpreters, gil: ctx.gil, gilFromModule: ctx.gilFromModule },
+      guard: { added: guard !== null, ...(guard && { reason: guard }) },
+      audit: { state: ctx.audit.findings, recommendation: ctx.audit.recommendation },
     };
   } catch (e) {
     // A refusal while finding the init still names the module when the text does.

@@ -7,6 +7,7 @@ import type { Edit } from './edits';
 import type { ModuleInit } from './module-init';
 import type { ConvertOptions, GilChoice } from './options';
 import type { Lang, Node } from './parse';
+import type { Recommendation, StateFinding } from './audit/state';
 
 export interface TransformMeta {
   id: string;
@@ -20,7 +21,9 @@ export interface TransformContext {
   init: ModuleInit;
   options: ConvertOptions;
   /** Names picked for what the conversion adds, free of collisions with the file's identifiers. */
-  names: { exec: string; slots: string };
+  names: { exec: string; slots: string; loaded: string };
+  /** The isolation audit of this file: what is process-global, and what exec touches. */
+  audit: { findings: StateFinding[]; touched: StateFinding[]; recommendation: Recommendation };
   /** The exec function's parameter: the user's module variable, or a fresh name. */
   param: { name: string; text: string };
   /** False when the init did nothing but create the module: then there is no exec function. */

@@ -15,6 +15,7 @@ import { moduleSlots } from './module-slots';
 import { mSize } from './m-size';
 import { moddefSlots } from './moddef-slots';
 import { moddefInit } from './moddef-init';
+import { oncePerProcess } from './once-per-process';
 
 /** Reshaping into the plain single-phase shape, each on a fresh parse, before the transforms. */
 export const PREPARATIONS: readonly Preparation[] = [py2Branches, hoistLocalDef];
@@ -25,6 +26,7 @@ export const TRANSFORMS: readonly Transform[] = [
   removeCreate,
   errorReturns,
   moduleDecrefs,
+  oncePerProcess,
   gilDeclaration,
   moduleSlots,
   mSize,

@@ -1,0 +1,67 @@
+/**
+ * numpy's once-per-process guard (the opt-out the isolating-extensions howto documents): a static
+ * flag checked at the top of exec, so that a second exec in the same process (re-import after
+ * `del sys.modules[...]`, a legacy subinterpreter) raises ImportError instead of re-running code
+ * that clobbers process-global state. With `--once-per-process auto` it is added exactly when the
+ * audit finds such state touched by exec; `always` and `never` force the choice. The comment above
+ * the flag says why, so the diff explains itself.
+ */
+import { insert } from '../src/edits';
+import type { Transform, TransformContext } from '../src/transform';
+import { lineStart } from '../src/text';
+import { named } from '../src/syntax';
+import { insertionPointBefore } from './module-slots';
+
+/** Why the guard is added (one sentence), or null when it is not. */
+export function guardReason(ctx: TransformContext): string | null {
+  const choice = ctx.options.oncePerProcess ?? 'auto';
+  if (!ctx.hasExec || choice === 'never') return null;
+  if (choice === 'always') return 'Exec refuses to run twice in one process, as requested (--once-per-process always).';
+  const names = [...new Set(ctx.audit.touched.map((t) => t.name))];
+  if (!names.length) return null;
+  return (
+    `Exec refuses to run twice in one process: it sets up ${names.join(', ')}, process-global state ` +
+    `that a second exec (a re-import, a legacy subinterpreter) would overwrite or share.`
+  );
+}
+
+/** A block comment wrapped to about 78 columns. */
+function blockComment(sentence: string): string {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of sentence.split(/\s+/)) {
+    if (current && current.length + word.length + 1 > 74) {
+      lines.push(current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  lines.push(current);
+  return lines.map((l, i) => (i === 0 ? `/* ${l}` : ` * ${l}`)).join('\n') + ' */\n';
+}
+
+/** Where the check goes: after the leading declarations (C89), before the first statement that stays. */
+function checkPoint(ctx: TransformContext): number {
+  const statements = named(ctx.init.body).filter((s) => !ctx.vanishes(s));
+  const first = statements.find((s) => s.type !== 'declaration');
+  return first ? lineStart(ctx.text, first.startIndex) : ctx.init.body.lastChild!.startIndex;
+}
+
+export const oncePerProcess: Transform = {
+  meta: { id: 'once-per-process', description: 'refuse a second exec in one process when the module keeps process-global state' },
+  apply(ctx) {
+    const reason = guardReason(ctx);
+    if (!reason) return [];
+    const flag = ctx.names.loaded;
+    const u = ctx.indentUnit;
+    const declaration = blockComment(reason) + `static int ${flag} = 0;\n\n`;
+    const check =
+      `${u}if (${flag}) {\n` +
+      `${u}${u}PyErr_SetString(PyExc_ImportError,\n` +
+      `${u}${u}                "cannot load module more than once per process");\n` +
+      `${u}${u}return -1;\n` +
+      `${u}}\n` +
+      `${u}${flag} = 1;\n\n`;
+    const fnStart = insertionPointBefore(ctx, ctx.init.fn);
+    return [insert(fnStart, declaration, this.meta.id), insert(checkPoint(ctx), check, this.meta.id)];
+  },
+};
