@@ -16,6 +16,7 @@ import { mSize } from './m-size';
 import { moddefSlots } from './moddef-slots';
 import { moddefInit } from './moddef-init';
 import { oncePerProcess } from './once-per-process';
+import { numpyImports } from './numpy-imports';
 
 /** Reshaping into the plain single-phase shape, each on a fresh parse, before the transforms. */
 export const PREPARATIONS: readonly Preparation[] = [py2Branches, hoistLocalDef];
@@ -26,6 +27,7 @@ export const TRANSFORMS: readonly Transform[] = [
   removeCreate,
   errorReturns,
   moduleDecrefs,
+  numpyImports,
   oncePerProcess,
   gilDeclaration,
   moduleSlots,

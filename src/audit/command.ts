@@ -1,0 +1,80 @@
+/**
+ * `pep489-codemod audit <paths...>`: read-only. Per module, the process-global state that stands
+ * between it and isolated subinterpreters or a free-threaded build, and the declaration it has earned.
+ */
+import fs from 'node:fs';
+import { findFiles } from '../files';
+import { fileScopeFunctions, functionName } from '../module-init';
+import { getParser, langForPath, Node, parseWith } from '../parse';
+import { displayPath } from '../report';
+import { field } from '../syntax';
+import { BinaryFileError, decode } from '../text';
+import { auditState, recommend, Recommendation, StateFinding, stateTouchedBy } from './state';
+
+export interface ModuleAudit {
+  file: string;
+  module: string;
+  state: StateFinding[];
+  recommendation: Recommendation;
+}
+
+/** The function that initialises the module: the exec slot's function if it has one, else PyInit. */
+function initFunction(root: Node, text: string): Node | undefined {
+  const functions = fileScopeFunctions(root);
+  const exec = /\{\s*Py_mod_exec\s*,\s*(?:\(\s*void\s*\*\s*\)\s*)?(\w+)\s*\}/.exec(text)?.[1];
+  return functions.find((f) => functionName(f) === exec) ?? functions.find((f) => functionName(f)?.startsWith('PyInit_'));
+}
+
+export async function auditFile(file: string, text: string): Promise<ModuleAudit | null> {
+  const module = /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
+  if (!module) return null;
+  const tree = parseWith(await getParser(langForPath(file)), text);
+  try {
+    const state = auditState(tree.rootNode);
+    const init = initFunction(tree.rootNode, text);
+    const body = init && field(init, 'body');
+    const touched = body ? stateTouchedBy(state, body) : state;
+    return { file, module, state, recommendation: recommend(state, touched) };
+  } finally {
+    tree.delete();
+  }
+}
+
+export interface AuditArgs {
+  paths: string[];
+  json: boolean;
+}
+
+export async function runAuditCommand(
+  args: AuditArgs,
+  io: { stdout: (s: string) => void; stderr: (s: string) => void; cwd: string },
+): Promise<number> {
+  const modules: ModuleAudit[] = [];
+  let inputError = false;
+  for (const file of findFiles(args.paths, io.cwd)) {
+    let text: string;
+    try {
+      text = decode(fs.readFileSync(file)).text;
+    } catch (e) {
+      if (!(e instanceof BinaryFileError) && !(e as NodeJS.ErrnoException).code) throw e;
+      io.stderr(`${displayPath(file, io.cwd)}: error: ${(e as Error).message}\n`);
+      inputError = true;
+      continue;
+    }
+    const audit = await auditFile(file, text);
+    if (audit) modules.push({ ...audit, file: displayPath(file, io.cwd) });
+  }
+  if (args.json) {
+    io.stdout(JSON.stringify({ modules }, null, 2) + '\n');
+  } else {
+    for (const m of modules) {
+      io.stdout(`${m.file}: module ${m.module}: ${m.state.length ? `${m.state.length} finding(s)` : 'no process-global state'}\n`);
+      for (const s of m.state) io.stdout(`  ${m.file}:${s.line}: ${s.name} [${s.kind}] ${s.why}\n`);
+      const r = m.recommendation;
+      io.stdout(`  recommendation: Py_mod_multiple_interpreters ${r.multiple_interpreters}; once-per-process guard: ${r.once_per_process_guard ? 'yes' : 'no'}\n`);
+      for (const reason of r.reasons) io.stdout(`    - ${reason}\n`);
+    }
+    io.stderr(`${modules.length} module(s) audited\n`);
+  }
+  return inputError ? 2 : 0;
+}
