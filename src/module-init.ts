@@ -78,6 +78,37 @@ export function functionName(fn: Node): string | null {
   return id && id.type === 'identifier' ? id.text : null;
 }
 
+/** `#define NAME value` lines of the file (object-like), by name; the last one wins. */
+function objectMacros(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = /^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+(\S.*?)[ \t]*$/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.set(m[1], m[2]);
+  return out;
+}
+
+/**
+ * The `PyInit_<name>` a function definition defines: by its own name, through an object-like macro
+ * (`#define init_function PyInit_foo` ... `PyMODINIT_FUNC init_function(void)`), or through a
+ * function-like one the file defines (`#define MOD_INIT(name) PyMODINIT_FUNC PyInit_##name(void)`
+ * ... `MOD_INIT(foo) {`). Null when it is not an init.
+ */
+export function initFunctionName(fn: Node, text: string): string | null {
+  const name = functionName(fn);
+  if (name?.startsWith('PyInit_')) return name;
+  if (name) {
+    const value = objectMacros(text).get(name);
+    return value && /^PyInit_\w+$/.test(value) ? value : null;
+  }
+  const type = field(fn, 'type');
+  const declarator = field(fn, 'declarator');
+  if (type?.type === 'type_identifier' && declarator?.type === 'parenthesized_declarator') {
+    const arg = named(declarator)[0];
+    const macro = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${type.text}\\((\\w+)\\)[^\\n]*\\bPyInit_\\s*##\\s*(\\w+)`, 'm').exec(text);
+    if (arg?.type === 'identifier' && macro && macro[1] === macro[2]) return `PyInit_${arg.text}`;
+  }
+  return null;
+}
+
 function isCreateCall(n: Node): boolean {
   const name = calleeName(n);
   return name !== null && CREATE_FUNCTIONS.has(name);
@@ -85,7 +116,8 @@ function isCreateCall(n: Node): boolean {
 
 /** Returns the init, null when the file has no module init at all, or throws a Refusal. */
 export function findModuleInit(root: Node): ModuleInit | null {
-  const inits = fileScopeFunctions(root).filter((f) => functionName(f)?.startsWith('PyInit_'));
+  const text = root.text;
+  const inits = fileScopeFunctions(root).filter((f) => initFunctionName(f, text) !== null);
   const creates = ofType(root, 'call_expression').filter(isCreateCall);
   if (inits.length === 0) {
     if (creates.length === 0) return null;
@@ -99,7 +131,7 @@ export function findModuleInit(root: Node): ModuleInit | null {
   }
   if (inits.length > 1) refuse(`this file defines ${inits.length} PyInit_ functions; convert one module per file by hand`, inits[1]);
   const entry = inits[0];
-  const name = functionName(entry)!.slice('PyInit_'.length);
+  const name = initFunctionName(entry, text)!.slice('PyInit_'.length);
   const entryBody = field(entry, 'body');
   checkParses(entry, entryBody, name);
   let fn = entry;
@@ -154,7 +186,7 @@ function initHelper(root: Node, entryBody: Node, name: string, creates: Node[]):
   const helperName = call ? calleeName(call) : null;
   const helper = helperName ? fileScopeFunctions(root).find((f) => functionName(f) === helperName) : undefined;
   if (!elsewhere)
-    refuse(`PyInit_${name} does not call PyModule_Create; nothing this tool knows how to convert`, entryBody);
+    refuse(`PyInit_${name} does not call PyModule_Create where this tool can see it (a macro such as MOD_DEF may create the module); convert it by hand`, entryBody);
   if (!call || !helper || callArgs(call).length > 0 || !creates.some((c) => isInside(c, helper)))
     refuse(
       `PyInit_${name} does not call PyModule_Create itself: the module is created in a helper function (line ${elsewhere.startPosition.row + 1}) that PyInit does not simply return; move the creation into PyInit_${name} or convert by hand`,

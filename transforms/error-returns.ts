@@ -20,7 +20,7 @@ import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
-import { calleeName, field, findAll, isIdentifier, isNullLiteral, named, same, unparen } from '../src/syntax';
+import { callArgs, calleeName, field, findAll, isIdentifier, isNullLiteral, named, same, unparen } from '../src/syntax';
 import { indentationAt } from '../src/text';
 
 /** C-API functions that set an exception and always return NULL. */
@@ -63,6 +63,10 @@ function rewriteReturn(ctx: TransformContext, ret: Node, id: string): Edit[] {
   if (ctx.init.moduleVar && isIdentifier(unparen(value), ctx.init.moduleVar))
     return [replace(value.startIndex, value.endIndex, '0', id)];
   const call = unparen(value);
+  // `return MOD_ERROR_VAL;` / `return MOD_SUCCESS_VAL(m);` (the MOD_INIT idiom): see through the macro.
+  const expanded = expandReturnMacro(ctx, call);
+  if (expanded === 'failure') return [replace(value.startIndex, value.endIndex, '-1', id)];
+  if (expanded === 'success') return [replace(value.startIndex, value.endIndex, '0', id)];
   if (ALWAYS_NULL.has(calleeName(call) ?? '')) {
     if (ret.parent?.type === 'compound_statement') {
       const indent = indentationAt(ctx.text, ret.startIndex);
@@ -71,6 +75,24 @@ function rewriteReturn(ctx: TransformContext, ret: Node, id: string): Edit[] {
     return [replace(ret.startIndex, ret.endIndex, `{ ${call.text}; return -1; }`, id)];
   }
   refuse(`PyInit_${ctx.init.name} returns ${value.text}, which is neither the module nor NULL; convert it by hand`, ret);
+}
+
+/** What a macro used as a return value stands for, when the file's own `#define` says. */
+function expandReturnMacro(ctx: TransformContext, value: Node): 'failure' | 'success' | null {
+  const definition = (name: string, params: string) =>
+    new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name}${params}[ \\t]+(.+?)[ \\t]*$`, 'm').exec(ctx.text);
+  if (value.type === 'identifier') {
+    const d = definition(value.text, '');
+    return d && /^\(?\s*(NULL|0)\s*\)?$/.test(d[1]) ? 'failure' : null;
+  }
+  const name = calleeName(value);
+  const arg = callArgs(value)[0];
+  if (name && arg && callArgs(value).length === 1 && ctx.init.moduleVar && isIdentifier(unparen(arg), ctx.init.moduleVar)) {
+    const d = definition(name, '\\(\\s*(\\w+)\\s*\\)');
+    // `#define MOD_SUCCESS_VAL(val) val`
+    if (d && new RegExp(`^\\(?\\s*${d[1]}\\s*\\)?$`).test(d[2])) return 'success';
+  }
+  return null;
 }
 
 /** `m = NULL;` statements: see the header comment. */

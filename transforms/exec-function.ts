@@ -6,7 +6,7 @@
 import { replace } from '../src/edits';
 import type { Transform } from '../src/transform';
 import type { Node } from '../src/parse';
-import { field } from '../src/syntax';
+import { field, findAll } from '../src/syntax';
 
 /** Where a function's declaration starts, including an `extern "C"` written on it alone. */
 export function declarationStart(fn: Node): number {
@@ -18,12 +18,13 @@ export const execFunction: Transform = {
   apply(ctx) {
     if (!ctx.hasExec) return [];
     const { fn } = ctx.init;
-    let decl = field(fn, 'declarator')!;
-    while (decl.type !== 'function_declarator') decl = field(decl, 'declarator')!;
+    // The whole header up to the parameters' closing parenthesis: `PyInit_x(void)`, or a macro's
+    // `MOD_INIT(x)`.
+    const decl = field(fn, 'declarator')!;
     const type = field(fn, 'type')!;
+    const nameAt = findAll(decl, (n) => n.type === 'identifier')[0] ?? decl;
     // Keep the file's layout: return type on its own line or not.
-    const nameNode = field(decl, 'declarator')!;
-    const sep = /\n/.test(ctx.text.slice(type.endIndex, nameNode.startIndex)) ? '\n' : ' ';
+    const sep = /\n/.test(ctx.text.slice(type.endIndex, nameAt.startIndex)) ? '\n' : ' ';
     // `extern "C" PyMODINIT_FUNC PyInit_x(void)`: a static exec function cannot keep C linkage.
     const start = declarationStart(fn);
     return [replace(start, decl.endIndex, `static int${sep}${ctx.names.exec}(${ctx.param.text})`, this.meta.id)];

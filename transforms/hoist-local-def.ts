@@ -3,7 +3,7 @@
  * function: the new `PyInit` and the slots array both need to see it, and exec must not own it.
  */
 import { insert } from '../src/edits';
-import { fileScopeFunctions, functionName } from '../src/module-init';
+import { fileScopeFunctions, initFunctionName } from '../src/module-init';
 import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
@@ -20,7 +20,7 @@ function isModuleDefDeclaration(n: Node): boolean {
 export const hoistLocalDef: Preparation = {
   meta: { id: 'hoist-local-def', description: 'move a PyModuleDef declared inside PyInit to file scope' },
   apply({ text, root }) {
-    const fn = fileScopeFunctions(root).find((f) => functionName(f)?.startsWith('PyInit_'));
+    const fn = fileScopeFunctions(root).find((f) => initFunctionName(f, text) !== null);
     const body = fn && field(fn, 'body');
     if (!fn || !body) return [];
     const local = named(body).filter(isModuleDefDeclaration);

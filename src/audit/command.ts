@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { findFiles } from '../files';
-import { fileScopeFunctions, functionName } from '../module-init';
+import { fileScopeFunctions, functionName, initFunctionName } from '../module-init';
 import { getParser, langForPath, Node, parseWith } from '../parse';
 import { displayPath } from '../report';
 import { field } from '../syntax';
@@ -22,7 +22,7 @@ export interface ModuleAudit {
 function initFunction(root: Node, text: string): Node | undefined {
   const functions = fileScopeFunctions(root);
   const exec = /\{\s*Py_mod_exec\s*,\s*(?:\(\s*void\s*\*\s*\)\s*)?(\w+)\s*\}/.exec(text)?.[1];
-  return functions.find((f) => functionName(f) === exec) ?? functions.find((f) => functionName(f)?.startsWith('PyInit_'));
+  return functions.find((f) => functionName(f) === exec) ?? functions.find((f) => initFunctionName(f, text) !== null);
 }
 
 export async function auditFile(file: string, text: string): Promise<ModuleAudit | null> {
