@@ -82,3 +82,16 @@ export function outputRanges(edits: readonly Edit[], eol: '\n' | '\r\n' = '\n'):
     return { start, end: start + len };
   });
 }
+
+/** Maps an index in the output of `applyEdits(source, edits)` back to an index in `source`. */
+export function originalIndex(index: number, edits: readonly Edit[], eol: '\n' | '\r\n' = '\n'): number {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || (a.start === a.end ? -1 : 1));
+  const out = outputRanges(sorted, eol);
+  let delta = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (index < out[i].start) break;
+    if (index < out[i].end) return sorted[i].start;
+    delta = out[i].end - sorted[i].end;
+  }
+  return index - delta;
+}

@@ -9,14 +9,14 @@
  * each on a fresh parse of the previous one's output. Then the conversion rules run on that, all
  * against the same text, and their edits are applied at once.
  */
-import { applyEdits, Edit, OverlappingEditsError, outputRanges } from './edits';
+import { applyEdits, Edit, originalIndex, OverlappingEditsError, outputRanges } from './edits';
 import { buildContext } from './context';
 import { findModuleInit } from './module-init';
 import type { ConvertOptions, GilChoice, InterpretersChoice } from './options';
 import { getParser, Lang, Node, parseProblems, parseWith } from './parse';
 import type { Parser } from 'web-tree-sitter';
 import { Refusal } from './refusal';
-import { detectEol } from './text';
+import { detectEol, lineOf } from './text';
 import type { TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../transforms';
 import { guardReason } from '../transforms/once-per-process';
@@ -80,9 +80,22 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
   const applied: AppliedTransform[] = [];
   let module: string | undefined;
   let rule = 'find-module-init';
+  // Preparations rewrite the text; a refusal's line is mapped back through them to the user's file.
+  let history: { before: string; edits: Edit[] }[] = [];
+  const originalLine = (line: number | undefined): number | undefined => {
+    if (line === undefined || history.length === 0) return line;
+    let after = applyEdits(history[history.length - 1].before, history[history.length - 1].edits, eol);
+    let index = after.split('\n').slice(0, line - 1).join('\n').length + (line > 1 ? 1 : 0);
+    for (let i = history.length - 1; i >= 0; i--) {
+      index = originalIndex(index, history[i].edits, eol);
+      after = history[i].before;
+    }
+    return lineOf(after, index);
+  };
   try {
     const problemsBefore = withTree(parser, text, (root) => parseProblems(root).length);
     let current = text;
+    history = [];
     for (const prep of PREPARATIONS) {
       rule = prep.meta.id;
       const edits = withTree(parser, current, (root) => {
@@ -92,6 +105,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       });
       if (edits.length === 0) continue;
       applied.push({ ...prep.meta });
+      history.push({ before: current, edits });
       current = applyEdits(current, edits, eol);
     }
 
@@ -138,7 +152,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
   } catch (e) {
     // A refusal while finding the init still names the module when the text does.
     module ??= /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
-    if (e instanceof Refusal) return { status: 'failed', module, reason: e.reason, line: e.line, rule: e.rule ?? rule };
+    if (e instanceof Refusal) return { status: 'failed', module, reason: e.reason, line: originalLine(e.line), rule: e.rule ?? rule };
     if (e instanceof OverlappingEditsError)
       return { status: 'failed', module, reason: `internal error: ${e.message}; please report it`, rule };
     throw e;
