@@ -1,0 +1,279 @@
+/**
+ * Turning what the probes observed into verdicts, one per column. Pure: facts in, results out.
+ * The rules come from cpython-facts.md: what multi-phase looks like at runtime, what re-import does,
+ * which subinterpreters must accept or refuse a module for each declared value.
+ */
+
+import type { ChildFate, ExcFacts, ProbeRun, StepFacts } from './probe';
+import type { Expectation, Interpreter, ProbeName, ProbeResult, SlotInfo } from './types';
+
+const SUBINTERP_REFUSAL = 'does not support loading in subinterpreters';
+const INJECTED = 'pep489-codemod injected failure';
+const INTERPRETER_VALUES = ['not-supported', 'supported', 'per-interpreter-gil'];
+const GIL_VALUES = ['used', 'not-used'];
+
+export interface Judgement {
+  probes: Partial<Record<ProbeName, ProbeResult>>;
+  slots?: SlotInfo;
+  sideEffects: string[];
+}
+
+export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | undefined, sandbox: boolean): Judgement {
+  const f = run.facts;
+  const out: Judgement = { probes: {}, sideEffects: sideEffects(run, sandbox) };
+  const notRun = (why: string): ProbeResult => ({ ok: 'skipped', detail: why });
+  const stopped = run.stopped ?? run.failure;
+
+  const slots = f.multiphase && !fate(f.multiphase) ? readSlots(f.multiphase) : undefined;
+  out.slots = slots;
+  out.probes.multiphase = f.multiphase ? judgeMultiphase(f.multiphase, slots) : notRun(stopped ?? 'not run');
+  out.probes.import = f.import ? judgeImport(f.import, out.sideEffects) : { ok: false, detail: run.failure ?? 'not run' };
+  out.probes.surface = f.original ? judgeSurface(f.import, f.original) : notRun('no original to compare with');
+  out.probes.reimport = f.reimport ? judgeReimport(f.reimport) : notRun(stopped ?? 'not run');
+
+  const declaredInterp = expect?.interpreters ?? (slots?.interpreters as string | undefined) ?? 'supported';
+  if (py.major === 3 && py.minor < 12) out.probes.subinterpreters = notRun('per-interpreter isolation checks need 3.12+');
+  else if (!f.strict && !f.isolated) out.probes.subinterpreters = notRun(stopped ?? 'not run');
+  else out.probes.subinterpreters = judgeSubinterpreters(f.strict, f.isolated, declaredInterp, slots, expect);
+
+  out.probes.faults = f.faults ? judgeFaults(f.faults) : notRun(stopped ?? 'not run');
+  out.probes.gil = judgeGil(f.gil, py, slots, expect, stopped);
+  return out;
+}
+
+/** A step's child that did not report: timed out, crashed, exited, or the probe itself failed. */
+export function fate(facts: ChildFate): string | undefined {
+  if (facts.timeout !== undefined) return `timed out after ${facts.timeout}s`;
+  if (facts.crash) return `crashed with ${facts.crash}${logHint(facts.log)}`;
+  if (facts.exited !== undefined) return `the process exited with status ${facts.exited}${logHint(facts.log)}`;
+  if (facts.probe_error) return `probe error: ${facts.probe_error}`;
+  return undefined;
+}
+
+/** The line of a crashed child's log worth showing (glibc's "free(): invalid pointer", an assertion). */
+function logHint(log: string | undefined): string {
+  if (!log) return '';
+  const boring = /^(Fatal Python error|Current thread|Thread 0x|\s*File |Extension modules|Python runtime state|\s*$|<no Python frame>)/;
+  const line = log.split('\n').find((l) => !boring.test(l));
+  return line ? ` (${line.trim().slice(0, 160)})` : '';
+}
+
+function exc(e: unknown): string {
+  const x = e as ExcFacts | undefined;
+  return x ? `${x.type}: ${x.msg}` : 'unknown error';
+}
+
+export function readSlots(m: StepFacts): SlotInfo {
+  const returned = m.returned === 'def' ? 'def' : m.returned === 'module' ? 'module' : 'other';
+  const info: SlotInfo = { returned };
+  if (returned !== 'def') return info;
+  const slots = (m.slots as [number, number][]) ?? [];
+  info.mSize = m.m_size as number;
+  info.execSlots = slots.filter(([id]) => id === 2).length;
+  info.create = slots.some(([id]) => id === 1);
+  for (const [id, value] of slots) {
+    if (id === 3) info.interpreters = INTERPRETER_VALUES[value] ?? `unknown value ${value}`;
+    if (id === 4) info.gil = GIL_VALUES[value] ?? `unknown value ${value}`;
+  }
+  return info;
+}
+
+function describeSlots(s: SlotInfo): string {
+  const parts = [`m_size ${s.mSize}`, s.execSlots ? `exec slot${s.execSlots > 1 ? ` x${s.execSlots}` : ''}` : 'exec slot: none'];
+  if (s.create) parts.push('create slot');
+  parts.push(`multiple_interpreters: ${s.interpreters ?? 'absent'}`);
+  parts.push(`gil: ${s.gil ?? 'absent'}`);
+  return parts.join(', ');
+}
+
+function judgeMultiphase(m: StepFacts, slots: SlotInfo | undefined): ProbeResult {
+  const why = fate(m);
+  if (why) return { ok: false, detail: `calling PyInit directly: ${why}` };
+  switch (m.returned) {
+    case 'missing':
+      return { ok: false, detail: 'the built module has no PyInit_<name> symbol' };
+    case 'raised':
+      return { ok: false, detail: `PyInit raised ${exc(m.exception)}` };
+    case 'null':
+      return { ok: false, detail: 'PyInit returned NULL' };
+    case 'module':
+      return { ok: false, detail: 'PyInit returned a module: still single-phase init' };
+    case 'other':
+      return { ok: false, detail: 'PyInit returned something that is neither a module nor a PyModuleDef' };
+  }
+  const s = slots as SlotInfo;
+  if ((s.mSize ?? 0) < 0) return { ok: false, detail: `m_size is ${s.mSize}: multi-phase init needs m_size >= 0` };
+  return { ok: true, detail: describeSlots(s) };
+}
+
+function judgeImport(i: StepFacts, effects: string[]): ProbeResult {
+  const why = fate(i);
+  const tried = effects.length > 0 ? `; it tried to ${effects.join(', ')}` : '';
+  if (why) return { ok: false, detail: `${why}${tried}` };
+  if (i.phase === 'import') return { ok: false, detail: `import raised ${exc(i.exception)}${tried}` };
+  if (i.phase === 'smoke') return { ok: false, detail: `smoke expression raised ${exc(i.exception)}${tried}` };
+  if (effects.length > 0) return { ok: false, detail: `imported, but it tried to ${effects.join(', ')}` };
+  return { ok: true, detail: i.smoke != null ? `smoke: ${String(i.smoke)}` : undefined };
+}
+
+function judgeSurface(now: StepFacts | undefined, before: StepFacts): ProbeResult {
+  const why = fate(before);
+  if (why) return { ok: 'skipped', detail: `the original build: ${why}` };
+  if (!before.imported) return { ok: 'skipped', detail: `the original does not import: ${exc(before.exception)}` };
+  if (!now || !now.imported) return { ok: 'skipped', detail: 'the module does not import' };
+  const a = before.surface as Record<string, string>;
+  const b = now.surface as Record<string, string>;
+  const missing = Object.keys(a).filter((k) => !(k in b));
+  const extra = Object.keys(b).filter((k) => !(k in a));
+  const changed = Object.keys(a).filter((k) => k in b && a[k] !== b[k]).map((k) => `${k} ${a[k]} -> ${b[k]}`);
+  if (missing.length + extra.length + changed.length === 0) return { ok: true, detail: `${Object.keys(a).length} public names, same types` };
+  const parts: string[] = [];
+  if (missing.length) parts.push(`missing ${missing.join(', ')}`);
+  if (extra.length) parts.push(`new ${extra.join(', ')}`);
+  if (changed.length) parts.push(`type changed: ${changed.join(', ')}`);
+  return { ok: false, detail: `public names differ from the original: ${parts.join('; ')}` };
+}
+
+function judgeReimport(r: StepFacts): ProbeResult {
+  const why = fate(r);
+  if (why) return { ok: false, detail: `importing again after del sys.modules: ${why}` };
+  if (r.guarded) return { ok: true, detail: `refuses a second exec with ImportError: ${(r.guarded as ExcFacts).msg}` };
+  if (r.exception) return { ok: false, detail: `importing again raised ${exc(r.exception)}` };
+  if (r.smoke_exception) return { ok: false, detail: `re-imported, but the smoke expression raised ${exc(r.smoke_exception)}` };
+  const same = (r.same_functions as string[]) ?? [];
+  if (same.length > 0) return { ok: false, detail: `exec did not run again (same function objects: ${same.slice(0, 5).join(', ')})` };
+  return { ok: true, detail: 'exec ran again, fresh module works' };
+}
+
+function judgeSubinterpreters(
+  strict: StepFacts | undefined,
+  isolated: StepFacts | undefined,
+  declared: string,
+  slots: SlotInfo | undefined,
+  expect: Expectation | undefined,
+): ProbeResult {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  if (expect?.interpreters && slots?.returned === 'def') {
+    const compiled = slots.interpreters ?? 'absent (means supported)';
+    if (compiled !== expect.interpreters) problems.push(`compiled-in Py_mod_multiple_interpreters is ${compiled}, expected ${expect.interpreters}`);
+  }
+  const check = (name: string, facts: StepFacts | undefined, mustAccept: boolean): void => {
+    if (!facts) return;
+    const why = fate(facts);
+    if (why) return void problems.push(`${name}: ${why}`);
+    if (facts.unavailable) return void notes.push(`${name}: skipped (${String(facts.unavailable)})`);
+    const e = facts.exception as ExcFacts | undefined;
+    const refused = e?.type === 'ImportError' && e.msg.includes(SUBINTERP_REFUSAL);
+    if (facts.imported) {
+      if (!mustAccept) problems.push(`${name} subinterpreter imported it, but it declares ${declared}`);
+      else if (facts.smoke_exception) problems.push(`${name}: smoke expression raised ${exc(facts.smoke_exception)}`);
+      else notes.push(`${name}: imports`);
+    } else if (refused) {
+      if (mustAccept) problems.push(`${name} subinterpreter refused it, but it declares ${declared}`);
+      else notes.push(`${name}: refused`);
+    } else {
+      problems.push(`${name}: import raised ${exc(e)}`);
+    }
+  };
+  check('strict', strict, declared !== 'not-supported');
+  check('isolated', isolated, declared === 'per-interpreter-gil');
+  if (problems.length > 0) return { ok: false, detail: problems.join('; ') };
+  return { ok: true, detail: `${declared}: ${notes.join(', ')}` };
+}
+
+interface FaultRun extends StepFacts {
+  n: number;
+  calls?: number;
+  failed?: string;
+  imported?: boolean;
+  exception?: ExcFacts;
+  delta?: number;
+  explained?: number;
+}
+
+function judgeFaults(facts: StepFacts): ProbeResult {
+  const count = facts.count as FaultRun;
+  const runs = (facts.runs as FaultRun[]) ?? [];
+  const why = fate(count);
+  if (why) return { ok: false, detail: `importing with calls counted: ${why}` };
+  if (count.exception) return { ok: false, detail: `importing with calls counted raised ${exc(count.exception)}` };
+  const lostOnSuccess = lost(count);
+  if (lostOnSuccess > 0) return { ok: false, detail: `exec drops ${lostOnSuccess} reference(s) to the module it borrows (a Py_DECREF of the module)` };
+  const names = (count.names as string[]) ?? [];
+  if (names.length === 0) return { ok: true, detail: 'exec makes no C-API call that can fail' };
+  const problems: string[] = [];
+  let handled = 0;
+  for (const r of runs) {
+    const call = `call ${r.n} (${r.failed ?? names[r.n - 1] ?? '?'})`;
+    const childFate = fate(r);
+    if (childFate) {
+      problems.push(`${call} failing: ${childFate}`);
+      continue;
+    }
+    if ((r.calls ?? 0) < r.n) continue; // exec took another path this time; nothing was injected
+    if (r.imported) {
+      handled++;
+    } else if (r.exception?.type === 'SystemError' && !r.exception.msg.includes(INJECTED)) {
+      problems.push(`${call} failing: the error was not propagated (${exc(r.exception)})`);
+    }
+    const l = lost(r);
+    if (l > 0) problems.push(`${call} failing: the module lost ${l} reference(s) (a Py_DECREF of the borrowed module on the error path)`);
+  }
+  const tried = runs.length;
+  const skippedCalls = names.length > tried ? `; ${names.length - tried} later call(s) not tried` : '';
+  if (problems.length > 0) return { ok: false, detail: problems.slice(0, 4).join('; ') + (problems.length > 4 ? `; ... (${problems.length} in all)` : '') };
+  return { ok: true, detail: `${tried} call(s) failed in turn: all surfaced as exceptions${handled ? ` (${handled} handled by the module)` : ''}${skippedCalls}` };
+}
+
+function lost(r: FaultRun): number {
+  if (typeof r.delta !== 'number' || typeof r.explained !== 'number') return 0;
+  return Math.max(0, r.explained - r.delta);
+}
+
+function judgeGil(g: StepFacts | undefined, py: Interpreter, slots: SlotInfo | undefined, expect: Expectation | undefined, stopped: string | undefined): ProbeResult {
+  const compiled = slots?.returned === 'def' ? slots.gil : undefined;
+  const declared = expect?.gil ?? compiled ?? 'used';
+  const mismatch =
+    expect?.gil && slots?.returned === 'def' && (py.major > 3 || py.minor >= 13) && (compiled ?? 'used') !== expect.gil
+      ? `compiled-in Py_mod_gil is ${compiled ?? 'absent (means used)'}, expected ${expect.gil}`
+      : undefined;
+  if (!py.freeThreaded) {
+    if (mismatch) return { ok: false, detail: mismatch };
+    return { ok: 'skipped', detail: py.major === 3 && py.minor < 13 ? 'no Py_mod_gil before 3.13' : `not a free-threaded build (declares ${declared})` };
+  }
+  if (!g) return { ok: 'skipped', detail: stopped ?? 'not run' };
+  const why = fate(g);
+  if (why) return { ok: false, detail: why };
+  if (g.exception) return { ok: false, detail: `import raised ${exc(g.exception)}` };
+  const reEnabled = g.before === false && g.after === true;
+  const problems = mismatch ? [mismatch] : [];
+  if (declared === 'not-used' && reEnabled) problems.push('declares Py_MOD_GIL_NOT_USED but importing re-enabled the GIL');
+  if (declared === 'used' && g.before === false && !reEnabled) problems.push('declares Py_MOD_GIL_USED but the GIL stayed disabled');
+  if (problems.length > 0) return { ok: false, detail: problems.join('; ') };
+  return { ok: true, detail: reEnabled ? 'declares used: importing re-enables the GIL' : 'declares not-used: the GIL stays disabled' };
+}
+
+/** Every write or connection any step attempted, worded for the report, once each. */
+function sideEffects(run: ProbeRun, sandbox: boolean): string[] {
+  const seen = new Set<string>();
+  const all: StepFacts[] = [];
+  for (const facts of Object.values(run.facts)) {
+    if (!facts) continue;
+    all.push(facts);
+    if (facts.count) all.push(facts.count as StepFacts);
+    for (const r of (facts.runs as StepFacts[] | undefined) ?? []) all.push(r);
+  }
+  const where = sandbox ? 'contained by the sandbox' : 'NOT contained: --no-sandbox';
+  for (const facts of all) {
+    for (const e of facts.effects ?? []) {
+      const m = /^(\w+) (.*)$/.exec(e);
+      if (!m) continue;
+      const [, kind, what] = m;
+      const text =
+        kind === 'write' ? `write ${what}` : kind === 'socket' ? `open a socket (${what})` : kind === 'connect' ? `connect to ${what}` : `${kind} ${what}`;
+      seen.add(text);
+    }
+  }
+  return [...seen].map((t) => `${t} (${where})`);
+}

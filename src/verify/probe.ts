@@ -1,0 +1,133 @@
+/**
+ * Running probes/probe.py for one built module under one interpreter, in the sandbox, and reading
+ * back the facts it reports (one JSON line per step). Steps are chosen here from what the
+ * interpreter offers; what the facts mean is judge.ts's job.
+ */
+
+import * as path from 'node:path';
+import { runSandboxed, type SandboxResult } from './sandbox';
+import { traceShimLibrary } from './shims';
+import type { Interpreter } from './types';
+
+export type Step = 'multiphase' | 'import' | 'original' | 'reimport' | 'strict' | 'isolated' | 'faults' | 'gil';
+
+export interface ExcFacts {
+  type: string;
+  msg: string;
+}
+
+/** What happened to a step's child when it did not report normally. */
+export interface ChildFate {
+  timeout?: number;
+  crash?: string;
+  exited?: number;
+  log?: string;
+  probe_error?: string;
+  effects?: string[];
+  ms?: number;
+}
+
+export type StepFacts = ChildFate & Record<string, unknown>;
+
+export interface ProbeRun {
+  facts: Partial<Record<Step, StepFacts>>;
+  /** Why the probe stopped early (a hang, a module that does not import), if it did. */
+  stopped?: string;
+  /** The probe process itself went wrong (killed by the outer limit, an internal error). */
+  failure?: string;
+  ms: number;
+}
+
+export interface ProbeRequest {
+  python: Interpreter;
+  moduleName: string;
+  soPath: string;
+  originalSoPath?: string;
+  smoke?: string;
+  timeoutS: number;
+  sandbox: boolean;
+  memoryBytes?: number;
+}
+
+const PROBES_DIR = path.join(__dirname, 'probes');
+
+/** Which steps this interpreter can run, in the order they run. */
+export function stepsFor(req: ProbeRequest): Step[] {
+  const py = req.python;
+  const steps: Step[] = ['multiphase', 'import'];
+  if (req.originalSoPath) steps.push('original');
+  steps.push('reimport');
+  if (py.major > 3 || py.minor >= 12) steps.push('strict', 'isolated');
+  steps.push('faults');
+  if (py.freeThreaded) steps.push('gil');
+  return steps;
+}
+
+export async function runProbe(req: ProbeRequest): Promise<ProbeRun> {
+  const shim = await traceShimLibrary(req.python.cc);
+  const mounts: Record<string, string> = {
+    probes: PROBES_DIR,
+    mod: path.dirname(req.soPath),
+    shim: path.dirname(shim),
+  };
+  if (req.originalSoPath) mounts.orig = path.dirname(req.originalSoPath);
+  const steps = stepsFor(req);
+  // Each step has its own limit inside the probe; this one only catches a probe that lost its way.
+  const outerMs = (req.timeoutS * 2 + 15) * 1000;
+  const result = await runSandboxed(
+    (at) => ({
+      argv: [
+        req.python.exe,
+        '-E',
+        '-s',
+        '-B',
+        path.join(at.mount('probes'), 'probe.py'),
+        JSON.stringify({
+          name: req.moduleName,
+          so: path.join(at.mount('mod'), path.basename(req.soPath)),
+          original: req.originalSoPath ? path.join(at.mount('orig'), path.basename(req.originalSoPath)) : undefined,
+          smoke: req.smoke,
+          steps,
+          timeout: req.timeoutS,
+          memory: req.memoryBytes,
+        }),
+      ],
+      env: { LD_PRELOAD: path.join(at.mount('shim'), path.basename(shim)) },
+    }),
+    {
+      sandbox: req.sandbox,
+      timeoutMs: outerMs,
+      memoryBytes: req.memoryBytes,
+      mounts,
+      keepVisible: [path.dirname(path.dirname(req.python.realExe))],
+    },
+  );
+  return parse(result, outerMs);
+}
+
+function parse(result: SandboxResult, outerMs: number): ProbeRun {
+  const run: ProbeRun = { facts: {}, ms: result.ms };
+  let done = false;
+  for (const line of result.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (typeof record.step === 'string') run.facts[record.step as Step] = record as StepFacts;
+    else if (typeof record.stopped === 'string') run.stopped = record.stopped;
+    else if (record.done) done = true;
+  }
+  if (!done && !run.stopped) {
+    if (result.timedOut) run.failure = `the probe process was killed after ${Math.round(outerMs / 1000)}s`;
+    else if (result.signal) run.failure = `the probe process died of ${result.signal}`;
+    else run.failure = `the probe process failed (exit ${result.exitCode}): ${lastLines(result.stderr)}`;
+  }
+  return run;
+}
+
+function lastLines(text: string, n = 5): string {
+  return text.trim().split('\n').slice(-n).join(' | ');
+}

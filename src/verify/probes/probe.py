@@ -1,0 +1,443 @@
+# The verifier's probes for one built module under one interpreter (CPython 3.8+), run inside the
+# sandbox. This process never imports the module itself: each step runs in a forked child, so a
+# crash or a hang in one step is contained, named (signal, timeout) and does not spoil the next,
+# and every step starts from an interpreter that has not seen the module yet. Steps report facts
+# as JSON lines on stdout; the verifier (judge.ts) decides what passes.
+#
+# Usage: python -E -s -B probe.py '<json config>'
+import builtins
+import ctypes
+import faulthandler
+import gc
+import importlib
+import importlib.machinery
+import json
+import os
+import select
+import signal
+import sys
+import time
+import types
+
+CONFIG = json.loads(sys.argv[1])
+NAME = CONFIG["name"]
+WORK = os.getcwd()
+TIMEOUT = float(CONFIG.get("timeout", 30))
+MARKER = "pep489-codemod injected failure"
+
+
+def emit(record):
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
+def limit_memory():
+    # The sandbox sets the limits with prlimit when it can; this covers a machine without it.
+    try:
+        import resource
+        want = int(CONFIG.get("memory") or 0)
+        if want:
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            cap = want if hard == resource.RLIM_INFINITY else min(want, hard)
+            if soft == resource.RLIM_INFINITY or soft > cap:
+                resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def exc_facts(e):
+    return {"type": type(e).__name__, "msg": str(e)[:500]}
+
+
+def typename(value):
+    t = type(value)
+    module = getattr(t, "__module__", "") or ""
+    return t.__qualname__ if module == "builtins" else module + "." + t.__qualname__
+
+
+def surface(module):
+    return {k: typename(getattr(module, k)) for k in dir(module) if not k.startswith("_")}
+
+
+def smoke(module):
+    expr = CONFIG.get("smoke")
+    if not expr:
+        return None
+    return repr(eval(expr, {"__builtins__": builtins, NAME: module}))[:300]
+
+
+def add_path(so):
+    sys.path.insert(0, os.path.dirname(so))
+
+
+# --- running one step in a child ---------------------------------------------------------------
+
+def tail(path, lines=12):
+    try:
+        with open(path, "rb") as f:
+            text = f.read()[-4000:].decode("utf-8", "replace")
+        return "\n".join(text.strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def read_lines(path):
+    try:
+        with open(path, "rb") as f:
+            return [l for l in f.read().decode("utf-8", "replace").splitlines() if l]
+    except OSError:
+        return []
+
+
+_step_counter = [0]
+
+
+def in_child(label, fn, timeout=None):
+    """Runs fn() in a forked child; returns its dict, or what happened to the child instead."""
+    timeout = TIMEOUT if timeout is None else timeout
+    _step_counter[0] += 1
+    base = os.path.join(WORK, "%03d-%s" % (_step_counter[0], label))
+    log_path, trace_path = base + ".log", base + ".trace"
+    r, w = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 0
+        try:
+            os.close(r)
+            log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            faulthandler.enable()
+            trace = os.open(trace_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            enable_trace(trace)
+            result = fn()
+        except BaseException as e:  # a bug in a probe, not in the module
+            result = {"probe_error": "%s: %s" % (type(e).__name__, e)}
+            code = 1
+        try:
+            os.write(w, json.dumps(result).encode())
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks, timed_out = [], False
+    deadline = started + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([r], [], [], left)
+        if not ready:
+            continue
+        data = os.read(r, 65536)
+        if not data:
+            break
+        chunks.append(data)
+    os.close(r)
+    if timed_out:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    out = {}
+    if timed_out:
+        out = {"timeout": timeout}
+    elif os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            sig_name = signal.Signals(sig).name
+        except ValueError:
+            sig_name = "signal %d" % sig
+        out = {"crash": sig_name, "log": tail(log_path)}
+    elif not chunks:
+        out = {"exited": os.WEXITSTATUS(status), "log": tail(log_path)}
+    else:
+        out = json.loads(b"".join(chunks).decode())
+    effects = read_lines(trace_path)
+    if effects:
+        out["effects"] = effects
+    out["ms"] = int((time.monotonic() - started) * 1000)
+    return out
+
+
+def enable_trace(fd):
+    # traceshim.so is preloaded by the verifier; without it (a bare run) there is nothing to enable.
+    try:
+        ctypes.CDLL(None).pep489_trace_enable(fd)
+    except (AttributeError, OSError):
+        pass
+
+
+# --- the steps (each runs in a child) ----------------------------------------------------------
+
+def step_multiphase():
+    """Calls PyInit_<name> directly and reads what it returned (probe 3)."""
+    lib = ctypes.PyDLL(CONFIG["so"])
+    try:
+        init = getattr(lib, "PyInit_" + NAME)
+    except AttributeError:
+        return {"returned": "missing"}
+    # c_void_p, not py_object: the def is a static object handed out without a new reference.
+    init.restype = ctypes.c_void_p
+    init.argtypes = []
+    try:
+        addr = init()
+    except BaseException as e:
+        return {"returned": "raised", "exception": exc_facts(e)}
+    if not addr:
+        return {"returned": "null"}
+    ptr = ctypes.sizeof(ctypes.c_void_p)
+    head = object.__basicsize__  # ob_type is the last field of PyObject on every build
+    ob_type = ctypes.c_void_p.from_address(addr + head - ptr).value
+    def_type = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "PyModuleDef_Type"))
+    if ob_type == id(types.ModuleType):
+        return {"returned": "module"}
+    if ob_type != def_type:
+        return {"returned": "other"}
+    # PyModuleDef: PyModuleDef_Base (head, m_init, m_index, m_copy), m_name, m_doc, m_size, m_methods, m_slots
+    base = addr + head + 3 * ptr
+    m_name = ctypes.c_char_p.from_address(base).value
+    m_size = ctypes.c_ssize_t.from_address(base + 2 * ptr).value
+    slots_addr = ctypes.c_void_p.from_address(base + 4 * ptr).value
+    slots = []
+    if slots_addr:
+        for i in range(64):
+            entry = slots_addr + i * 2 * ptr
+            slot_id = ctypes.c_int.from_address(entry).value
+            if slot_id == 0:
+                break
+            value = ctypes.c_void_p.from_address(entry + ptr).value or 0
+            slots.append([slot_id, value])
+    return {
+        "returned": "def",
+        "m_name": m_name.decode("utf-8", "replace") if m_name else None,
+        "m_size": m_size,
+        "slots": slots,
+    }
+
+
+def step_import(so):
+    add_path(so)
+    try:
+        module = importlib.import_module(NAME)
+    except BaseException as e:
+        return {"phase": "import", "exception": exc_facts(e)}
+    facts = {"imported": True, "surface": surface(module)}
+    try:
+        facts["smoke"] = smoke(module)
+    except BaseException as e:
+        facts["phase"] = "smoke"
+        facts["exception"] = exc_facts(e)
+    return facts
+
+
+def step_reimport():
+    """del sys.modules[name] and import again: exec must run again, or the module's guard refuses (probe 4)."""
+    add_path(CONFIG["so"])
+    first = importlib.import_module(NAME)
+    callables = {k: getattr(first, k) for k in dir(first) if callable(getattr(first, k)) and not isinstance(getattr(first, k), type)}
+    del sys.modules[NAME]
+    try:
+        second = importlib.import_module(NAME)
+    except ImportError as e:
+        return {"guarded": exc_facts(e)}
+    except BaseException as e:
+        return {"exception": exc_facts(e)}
+    facts = {
+        "reimported": True,
+        "fresh_module": second is not first,
+        "same_functions": sorted(k for k, v in callables.items() if getattr(second, k, None) is v),
+    }
+    try:
+        facts["smoke"] = smoke(second)
+    except BaseException as e:
+        facts["smoke_exception"] = exc_facts(e)
+    return facts
+
+
+SUBINTERP_CODE = """
+import builtins, json, os, sys
+sys.path.insert(0, %(dir)r)
+res = {}
+try:
+    m = __import__(%(name)r)
+    res['imported'] = True
+    if %(smoke)r:
+        try:
+            res['smoke'] = repr(eval(%(smoke)r, {'__builtins__': builtins, %(name)r: m}))[:300]
+        except BaseException as e:
+            res['smoke_exception'] = {'type': type(e).__name__, 'msg': str(e)[:500]}
+except BaseException as e:
+    res['exception'] = {'type': type(e).__name__, 'msg': str(e)[:500]}
+os.write(%(fd)d, json.dumps(res).encode())
+"""
+
+
+def step_subinterpreter(kind):
+    """Imports the module in a strict (shared GIL) or isolated (own GIL) subinterpreter (probe 5)."""
+    r, w = os.pipe()
+    code = SUBINTERP_CODE % {"dir": os.path.dirname(CONFIG["so"]), "name": NAME, "smoke": CONFIG.get("smoke") or "", "fd": w}
+    if sys.version_info >= (3, 13):
+        import _interpreters
+        config = _interpreters.new_config("legacy", check_multi_interp_extensions=True) if kind == "strict" else _interpreters.new_config("isolated")
+        interp = _interpreters.create(config)
+        try:
+            failure = _interpreters.exec(interp, code)
+        finally:
+            _interpreters.destroy(interp)
+        if failure is not None:
+            return {"probe_error": getattr(failure, "formatted", str(failure))}
+    elif kind == "strict":
+        try:
+            import _testcapi
+            run = _testcapi.run_in_subinterp_with_config
+        except (ImportError, AttributeError):
+            return {"unavailable": "this CPython has no _testcapi.run_in_subinterp_with_config"}
+        flags = dict(use_main_obmalloc=True, allow_fork=True, allow_exec=True, allow_threads=True,
+                     allow_daemon_threads=True, check_multi_interp_extensions=True)
+        try:
+            run(code, gil=1, **flags)  # 1: PyInterpreterConfig_SHARED_GIL
+        except TypeError:
+            run(code, own_gil=False, **flags)
+    else:
+        import _xxsubinterpreters
+        interp = _xxsubinterpreters.create(isolated=True)
+        try:
+            _xxsubinterpreters.run_string(interp, code)
+        finally:
+            _xxsubinterpreters.destroy(interp)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    return json.loads(data.decode()) if data else {"probe_error": "the subinterpreter reported nothing"}
+
+
+def step_gil():
+    """On a free-threaded build: does importing the module re-enable the GIL (probe 7)?"""
+    import warnings
+    add_path(CONFIG["so"])
+    before = sys._is_gil_enabled()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            importlib.import_module(NAME)
+        except BaseException as e:
+            return {"exception": exc_facts(e)}
+    return {"before": before, "after": sys._is_gil_enabled(), "warnings": [str(w.message)[:300] for w in caught]}
+
+
+# --- fault injection (probe 6) -----------------------------------------------------------------
+
+def refs_from_referrers(module):
+    """References to the module held by objects the collector can see (functions, types, dicts)."""
+    total = 0
+    for holder in gc.get_referrers(module):
+        total += sum(1 for x in gc.get_referents(holder) if x is module)
+    return total
+
+
+def watch_exec(record):
+    """Wraps the loader's exec_module to measure the module's reference count around exec."""
+    loader = importlib.machinery.ExtensionFileLoader
+    original = loader.exec_module
+
+    def exec_module(self, module):
+        if module.__name__ != NAME:
+            return original(self, module)
+        held = refs_from_referrers(module)
+        before = sys.getrefcount(module)
+        try:
+            original(self, module)
+        except BaseException as e:
+            # The traceback's frames hold the module; drop them before counting.
+            e.__traceback__ = None
+            record["delta"] = sys.getrefcount(module) - before
+            record["explained"] = refs_from_referrers(module) - held
+            raise
+        record["delta"] = sys.getrefcount(module) - before
+        record["explained"] = refs_from_referrers(module) - held
+
+    loader.exec_module = exec_module
+
+
+def step_fault(n):
+    """Imports with the nth wrapped C-API call failing (n = 0: none fails, calls are only counted)."""
+    lib = ctypes.PyDLL(CONFIG["so"])
+    add_path(CONFIG["so"])
+    record = {"n": n}
+    watch_exec(record)
+    lib.pep489_fault_call_name.restype = ctypes.c_char_p
+    lib.pep489_fault_call_name.argtypes = [ctypes.c_long]
+    lib.pep489_fault_arm.argtypes = [ctypes.c_long]
+    lib.pep489_fault_disarm.restype = ctypes.c_long
+    lib.pep489_fault_arm(n)
+    try:
+        importlib.import_module(NAME)
+        record["imported"] = True
+    except BaseException as e:
+        record["exception"] = exc_facts(e)
+        cause = e.__cause__ or e.__context__
+        if cause is not None:
+            record["cause"] = exc_facts(cause)
+    calls = lib.pep489_fault_disarm()
+    record["calls"] = calls
+    if n == 0:
+        record["names"] = [(lib.pep489_fault_call_name(i) or b"?").decode() for i in range(1, min(calls, 512) + 1)]
+    elif n <= calls:
+        record["failed"] = (lib.pep489_fault_call_name(n) or b"?").decode()
+    return record
+
+
+def run_faults(limit):
+    counted = in_child("faults-0", lambda: step_fault(0))
+    runs = []
+    if "calls" in counted:
+        for n in range(1, min(counted["calls"], limit) + 1):
+            run = in_child("fault-%d" % n, lambda n=n: step_fault(n))
+            run.setdefault("n", n)
+            runs.append(run)
+            if "timeout" in run:
+                break
+    return {"count": counted, "runs": runs}
+
+
+# --- main --------------------------------------------------------------------------------------
+
+def main():
+    limit_memory()
+    os.makedirs(WORK, exist_ok=True)
+    steps = CONFIG["steps"]
+    for step in steps:
+        if step == "multiphase":
+            result = in_child(step, step_multiphase)
+        elif step == "import":
+            result = in_child(step, lambda: step_import(CONFIG["so"]))
+        elif step == "original":
+            result = in_child(step, lambda: step_import(CONFIG["original"]))
+        elif step == "reimport":
+            result = in_child(step, step_reimport)
+        elif step in ("strict", "isolated"):
+            result = in_child(step, lambda: step_subinterpreter(step))
+        elif step == "faults":
+            result = run_faults(int(CONFIG.get("fault_limit", 200)))
+        elif step == "gil":
+            result = in_child(step, step_gil)
+        else:
+            result = {"probe_error": "unknown step"}
+        result["step"] = step
+        emit(result)
+        if "timeout" in result or any("timeout" in r for r in result.get("runs", [])):
+            emit({"stopped": "timed out in step %s" % step})
+            return
+        if step == "import" and not result.get("imported"):
+            emit({"stopped": "the module does not import"})
+            return
+    emit({"done": True})
+
+
+main()

@@ -1,0 +1,149 @@
+/**
+ * Verifying one module: build it for every interpreter, run the probes in the sandbox, judge.
+ * Interpreters run in parallel (compiles share the cores through build.ts's semaphore), so a module
+ * that hangs costs one timeout, not one per interpreter.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildModule, type BuildResult } from './build';
+import { entryDir, hashFile, hashOf, readJson, writeJsonAtomic } from './cache';
+import { judge } from './judge';
+import { runProbe, stepsFor, type ProbeRequest, type ProbeRun } from './probe';
+import { sandboxAvailable } from './sandbox';
+import {
+  PROBES,
+  type Expectation,
+  type Interpreter,
+  type InterpreterVerification,
+  type ModuleVerification,
+  type ProbeName,
+  type ProbeResult,
+} from './types';
+
+export interface VerifyInput {
+  sourcePath: string;
+  moduleName: string;
+  pythons: Interpreter[];
+  smoke?: string;
+  expect?: Expectation;
+  /** The single-phase original, for the surface comparison (probe 2). */
+  original?: { sourcePath: string };
+  includeDirs?: string[];
+  defines?: string[];
+  extraSources?: string[];
+  /** Per probe step; default 30. */
+  timeoutS?: number;
+  /** Default true. false is the --no-sandbox opt-out. */
+  sandbox?: boolean;
+  memoryBytes?: number;
+  /** Default true: reuse builds and passing probe results from the cache. */
+  cache?: boolean;
+  /** The path reports and diagnostics name, when sourcePath is a temporary copy. */
+  displayPath?: string;
+}
+
+/** The environment cannot verify anything (no sandbox, no interpreter): exit code 2 territory. */
+export class VerifyEnvironmentError extends Error {}
+
+const PROBE_SCRIPT = path.join(__dirname, 'probes', 'probe.py');
+
+export async function verifyModule(input: VerifyInput): Promise<ModuleVerification> {
+  const sandbox = input.sandbox !== false;
+  if (input.pythons.length === 0) throw new VerifyEnvironmentError('no CPython >= 3.8 with headers to verify with');
+  if (sandbox) {
+    const available = await sandboxAvailable();
+    if (!available.ok) throw new VerifyEnvironmentError(available.reason);
+  }
+  const interpreters = await Promise.all(input.pythons.map((py) => verifyOn(input, py, sandbox)));
+  return {
+    sourcePath: input.displayPath ?? input.sourcePath,
+    moduleName: input.moduleName,
+    ok: interpreters.every((i) => i.ok),
+    sandbox,
+    interpreters,
+  };
+}
+
+async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): Promise<InterpreterVerification> {
+  const timeoutS = input.timeoutS ?? 30;
+  const common = {
+    moduleName: input.moduleName,
+    python: py,
+    includeDirs: input.includeDirs,
+    defines: input.defines,
+    cache: input.cache,
+  };
+  const [built, original] = await Promise.all([
+    buildModule({ ...common, sources: [input.sourcePath, ...(input.extraSources ?? [])], displayPath: input.displayPath }),
+    input.original ? buildModule({ ...common, sources: [input.original.sourcePath, ...(input.extraSources ?? [])] }) : Promise.resolve(undefined),
+  ]);
+  const result: InterpreterVerification = {
+    python: { exe: py.exe, version: py.version, label: py.label, freeThreaded: py.freeThreaded },
+    ok: false,
+    probes: allSkipped('not run'),
+    sideEffects: [],
+    timings: { buildMs: built.ms + (original?.ms ?? 0), probeMs: 0, buildCached: built.ok && built.cached, probesCached: false },
+  };
+  if (!built.ok) {
+    result.probes = allSkipped('the module does not build');
+    result.probes.build = { ok: false, detail: built.error };
+    return result;
+  }
+  const request: ProbeRequest = {
+    python: py,
+    moduleName: input.moduleName,
+    soPath: built.soPath,
+    originalSoPath: original?.ok ? original.soPath : undefined,
+    smoke: input.smoke,
+    timeoutS,
+    sandbox,
+    memoryBytes: input.memoryBytes,
+  };
+  const started = Date.now();
+  const cacheKey = probeKey(request);
+  let run = input.cache === false ? undefined : readJson<ProbeRun>(path.join(entryDir('probes', cacheKey), 'run.json'));
+  result.timings.probesCached = run !== undefined;
+  run ??= await runProbe(request);
+  result.timings.probeMs = Date.now() - started;
+
+  const verdict = judge(run, py, input.expect, sandbox);
+  result.probes = { ...allSkipped('not run'), ...verdict.probes, build: buildVerdict(built) };
+  if (original && !original.ok) result.probes.surface = { ok: 'skipped', detail: `the original does not build: ${original.error}` };
+  result.slots = verdict.slots;
+  result.sideEffects = verdict.sideEffects;
+  result.ok = PROBES.every((p) => result.probes[p].ok !== false);
+  // Only clean passes are remembered: a crash or a hang must be seen again, not replayed.
+  if (result.ok && !result.timings.probesCached && input.cache !== false && !run.stopped && !run.failure) {
+    writeJsonAtomic(path.join(entryDir('probes', cacheKey), 'run.json'), run);
+  }
+  return result;
+}
+
+function buildVerdict(built: Extract<BuildResult, { ok: true }>): ProbeResult {
+  const warnings = built.warnings.split('\n').filter((l) => /: warning: /.test(l));
+  const how = built.cached ? 'cached build' : `built in ${built.ms} ms`;
+  return { ok: true, detail: warnings.length > 0 ? `${how}; ${warnings.length} warning(s): ${warnings[0]}` : how };
+}
+
+function allSkipped(why: string): Record<ProbeName, ProbeResult> {
+  return Object.fromEntries(PROBES.map((p) => [p, { ok: 'skipped', detail: why }])) as Record<ProbeName, ProbeResult>;
+}
+
+/** Built files live at content-addressed paths, so their paths stand for their contents. */
+function probeKey(req: ProbeRequest): string {
+  return hashOf(
+    'probe-v1',
+    hashFile(PROBE_SCRIPT) ?? '',
+    req.python.realExe,
+    req.python.version,
+    req.soPath,
+    fs.existsSync(req.soPath) ? String(fs.statSync(req.soPath).size) : '',
+    req.originalSoPath ?? '',
+    req.smoke ?? '',
+    String(req.timeoutS),
+    String(req.sandbox),
+    String(req.memoryBytes ?? ''),
+    stepsFor(req).join(','),
+  );
+}
