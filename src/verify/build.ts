@@ -89,8 +89,14 @@ export async function buildModule(input: BuildInput): Promise<BuildResult> {
   }
   const work = scratchDir('build');
   try {
-    const out = await compiles.run(() => compileAll(input, plan, work, soName, cxx));
-    if (!out.ok) return { ...out, ms: Date.now() - started };
+    // Time spent queueing for a core is not the build's: ms counts from when it got one.
+    const queued = Date.now();
+    let waited = 0;
+    const out = await compiles.run(() => {
+      waited = Date.now() - queued;
+      return compileAll(input, plan, work, soName, cxx);
+    });
+    if (!out.ok) return { ...out, ms: Date.now() - started - waited };
     const deps = readDeps(work, input, py);
     const entry = hashOf(key, JSON.stringify(deps));
     const dir = await storeEntry('objects', entry, async (tmp) => {
@@ -98,7 +104,7 @@ export async function buildModule(input: BuildInput): Promise<BuildResult> {
       fs.writeFileSync(path.join(tmp, 'build.log'), out.log);
     });
     if (useCache) writeJsonAtomic(manifestFile, { deps, entry } satisfies Manifest);
-    return { ok: true, soPath: path.join(dir, soName), cached: false, warnings: out.log, ms: Date.now() - started };
+    return { ok: true, soPath: path.join(dir, soName), cached: false, warnings: out.log, ms: Date.now() - started - waited };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -219,7 +225,8 @@ function headerStamp(py: Interpreter): string {
 
 function run(argv: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(argv[0], argv.slice(1), { timeout: 300000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    // LC_ALL=C: plain ASCII quotes in diagnostics, whatever the user's locale.
+    execFile(argv[0], argv.slice(1), { timeout: 300000, maxBuffer: 16 << 20, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, output: stdout + stderr + (err && typeof err.code !== 'number' ? String(err.message) : '') });
     });
