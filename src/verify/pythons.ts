@@ -80,7 +80,15 @@ async function discover(explicit: string[] | undefined): Promise<Discovery> {
     seen.set(identity, exe);
     found.push(toInterpreter(exe, info));
   }
-  found.sort((a, b) => a.major - b.major || a.minor - b.minor || Number(a.freeThreaded) - Number(b.freeThreaded) || Number(a.debug) - Number(b.debug) || a.exe.localeCompare(b.exe));
+  found.sort(
+    (a, b) =>
+      a.major - b.major ||
+      a.minor - b.minor ||
+      Number(a.freeThreaded) - Number(b.freeThreaded) ||
+      Number(a.debug) - Number(b.debug) ||
+      a.version.localeCompare(b.version, 'en', { numeric: true }) ||
+      a.exe.localeCompare(b.exe),
+  );
   labelUniquely(found);
   return { found, skipped };
 }

@@ -54,22 +54,26 @@ const DEFAULT_MEMORY = 4 * 1024 ** 3;
 const TMP_SIZE = 512 * 1024 ** 2;
 
 let prlimitPath: string | null | undefined;
-let bwrapCheck: Promise<{ ok: true } | { ok: false; reason: string }> | undefined;
+const bwrapChecks = new Map<string, Promise<{ ok: true } | { ok: false; reason: string }>>();
 
-/** Whether bubblewrap can actually create a sandbox here (installed is not enough: user namespaces may be off). */
+/**
+ * Whether bubblewrap can actually create a sandbox here (installed is not enough: user namespaces
+ * may be off). Checked once per bwrap found on PATH.
+ */
 export function sandboxAvailable(): Promise<{ ok: true } | { ok: false; reason: string }> {
-  bwrapCheck ??= new Promise((resolve) => {
-    const bwrap = which('bwrap');
-    if (!bwrap) {
-      resolve({ ok: false, reason: `bubblewrap (bwrap) is not installed: ${INSTALL_HINT}` });
-      return;
-    }
-    execFile(bwrap, [...baseArgs(), '--', '/bin/sh', '-c', 'exit 0'], { timeout: 10000 }, (err, _out, stderr) => {
-      if (err) resolve({ ok: false, reason: `bwrap cannot create a sandbox here (${(stderr || err.message).trim()}): ${INSTALL_HINT}` });
-      else resolve({ ok: true });
+  const bwrap = which('bwrap');
+  if (!bwrap) return Promise.resolve({ ok: false, reason: `bubblewrap (bwrap) is not installed: ${INSTALL_HINT}` });
+  let check = bwrapChecks.get(bwrap);
+  if (!check) {
+    check = new Promise((resolve) => {
+      execFile(bwrap, [...baseArgs(), '--', '/bin/sh', '-c', 'exit 0'], { timeout: 10000 }, (err, _out, stderr) => {
+        if (err) resolve({ ok: false, reason: `bwrap cannot create a sandbox here (${(stderr || err.message).trim()}): ${INSTALL_HINT}` });
+        else resolve({ ok: true });
+      });
     });
-  });
-  return bwrapCheck;
+    bwrapChecks.set(bwrap, check);
+  }
+  return check;
 }
 
 /**

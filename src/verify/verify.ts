@@ -27,8 +27,8 @@ export interface VerifyInput {
   pythons: Interpreter[];
   smoke?: string;
   expect?: Expectation;
-  /** The single-phase original, for the surface comparison (probe 2). */
-  original?: { sourcePath: string };
+  /** The single-phase original, for the surface comparison (probe 2); displayPath as below. */
+  original?: { sourcePath: string; displayPath?: string };
   includeDirs?: string[];
   defines?: string[];
   extraSources?: string[];
@@ -76,7 +76,9 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
   };
   const [built, original] = await Promise.all([
     buildModule({ ...common, sources: [input.sourcePath, ...(input.extraSources ?? [])], displayPath: input.displayPath }),
-    input.original ? buildModule({ ...common, sources: [input.original.sourcePath, ...(input.extraSources ?? [])] }) : Promise.resolve(undefined),
+    input.original
+      ? buildModule({ ...common, sources: [input.original.sourcePath, ...(input.extraSources ?? [])], displayPath: input.original.displayPath })
+      : Promise.resolve(undefined),
   ]);
   const result: InterpreterVerification = {
     python: { exe: py.exe, version: py.version, label: py.label, freeThreaded: py.freeThreaded },

@@ -1,0 +1,94 @@
+/** How verification results read: a matrix per module for a terminal, JSON, and one summary line. */
+
+import * as path from 'node:path';
+import { PROBES, PROBE_TITLES, type Discovery, type ModuleVerification, type ProbeResult } from './types';
+
+const MARK = { pass: 'ok', fail: 'FAIL', skip: '-' };
+
+function mark(r: ProbeResult): string {
+  return r.ok === true ? MARK.pass : r.ok === false ? MARK.fail : MARK.skip;
+}
+
+function shown(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** One module: a row per interpreter, a column per probe, and each failure's reason under its row. */
+export function moduleMatrix(v: ModuleVerification, cwd: string): string {
+  const header = ['python', ...PROBES.map((p) => PROBE_TITLES[p])];
+  const rows = v.interpreters.map((i) => [i.python.label, ...PROBES.map((p) => mark(i.probes[p]))]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]): string => '  ' + cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+  const out = [`${v.ok ? 'PASS' : 'FAIL'} ${v.moduleName} (${shown(v.sourcePath, cwd)})`, line(header), ...rows.map(line)];
+  // The same reason on several interpreters is said once, naming them; the build's own
+  // "[CPython x.y, exe]" suffix is dropped there since the labels say it.
+  const reasons = new Map<string, string[]>();
+  for (const i of v.interpreters) {
+    for (const p of PROBES) {
+      const r = i.probes[p];
+      if (r.ok !== false) continue;
+      const key = `${PROBE_TITLES[p]}: ${(r.detail ?? 'failed').replace(/ \[CPython [^\]]*\]$/, '')}`;
+      reasons.set(key, [...(reasons.get(key) ?? []), i.python.label]);
+    }
+  }
+  for (const [reason, labels] of reasons) {
+    const on = labels.length === v.interpreters.length && labels.length > 1 ? 'all' : labels.join(' ');
+    out.push(`    [${on}] ${reason}`);
+  }
+  const declaring = v.interpreters.filter((i) => i.slots?.returned === 'def');
+  const slots = declaring[declaring.length - 1]?.slots;
+  if (slots) out.push(`  declares (${declaring[declaring.length - 1].python.label}): multiple_interpreters ${slots.interpreters ?? 'absent'}, gil ${slots.gil ?? 'absent'}`);
+  return out.join('\n') + '\n';
+}
+
+/** Which interpreters will be used, which were not and why (said before anything runs). */
+export function discoveryReport(d: Discovery): string {
+  const out = [`CPythons: ${d.found.map((p) => `${p.label} (${p.exe})`).join(', ') || 'none'}`];
+  for (const s of d.skipped) out.push(`  skipped ${s.exe}: ${s.reason}`);
+  return out.join('\n') + '\n';
+}
+
+export function noSandboxWarning(): string {
+  return '!!! --no-sandbox: module code ran UNCONFINED on this machine (no network or filesystem isolation) !!!\n';
+}
+
+export function summaryLine(results: ModuleVerification[], pythons: number, sandbox: boolean, ms: number): string {
+  const failed = results.filter((r) => !r.ok).length;
+  const where = sandbox ? 'in the bubblewrap sandbox' : 'WITHOUT a sandbox (--no-sandbox)';
+  return `${results.length} module(s) on ${pythons} interpreter(s): ${results.length - failed} verified, ${failed} failed, ${where}, ${(ms / 1000).toFixed(1)}s\n`;
+}
+
+/** One line for a file that failed verification, for the runner's --verify report. */
+export function failureReason(v: ModuleVerification): string {
+  const parts: string[] = [];
+  for (const i of v.interpreters) {
+    for (const p of PROBES) {
+      const r = i.probes[p];
+      if (r.ok === false) {
+        parts.push(`${i.python.label} ${PROBE_TITLES[p]}: ${r.detail ?? 'failed'}`);
+        break;
+      }
+    }
+  }
+  const head = parts.slice(0, 3).join('; ');
+  return `verification failed: ${head}${parts.length > 3 ? `; and ${parts.length - 3} more interpreter(s)` : ''}`;
+}
+
+export function jsonReport(results: ModuleVerification[], discovery: Discovery, sandbox: boolean, cwd: string): string {
+  return (
+    JSON.stringify(
+      {
+        ok: results.every((r) => r.ok),
+        sandbox,
+        pythons: {
+          found: discovery.found.map((p) => ({ exe: p.exe, version: p.version, label: p.label, freeThreaded: p.freeThreaded })),
+          skipped: discovery.skipped,
+        },
+        modules: results.map((r) => ({ ...r, sourcePath: shown(r.sourcePath, cwd) })),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
