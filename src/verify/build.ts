@@ -49,11 +49,16 @@ const CXX_EXT = /\.(cpp|cc|cxx|c\+\+|C)$/;
 
 const compiles = new Semaphore(cores());
 
+/** The builds of one set of inputs, newest first: one per state of the headers they include. */
 interface Manifest {
-  /** Headers (and other inputs) the compiler read, with their hashes when the entry was built. */
-  deps: [string, string][];
-  entry: string;
+  builds: {
+    /** Headers (and other inputs) the compiler read, with their hashes when the entry was built. */
+    deps: [string, string][];
+    entry: string;
+  }[];
 }
+/** Enough for switching branches back and forth without rebuilding. */
+const BUILDS_PER_MANIFEST = 8;
 
 export function isCxx(file: string): boolean {
   return CXX_EXT.test(file);
@@ -68,7 +73,7 @@ export async function buildModule(input: BuildInput): Promise<BuildResult> {
   const soName = `${input.moduleName}${py.extSuffix}`;
   const useCache = input.cache !== false;
   const key = hashOf(
-    'build-v1',
+    'build-v2',
     py.realExe,
     py.version,
     py.includeDir,
@@ -80,12 +85,11 @@ export async function buildModule(input: BuildInput): Promise<BuildResult> {
     hashFile(shim) ?? '',
   );
   const manifestFile = path.join(entryDir('builds', key), 'manifest.json');
-  if (useCache) {
-    const manifest = readJson<Manifest>(manifestFile);
-    if (manifest && manifest.deps.every(([file, h]) => hashFile(file) === h)) {
-      const so = path.join(entryDir('objects', manifest.entry), soName);
-      if (fs.existsSync(so)) return { ok: true, soPath: so, cached: true, warnings: readLog(so), ms: Date.now() - started };
-    }
+  const manifest = (useCache && readJson<Manifest>(manifestFile)) || { builds: [] };
+  for (const b of manifest.builds ?? []) {
+    if (!b.deps.every(([file, h]) => hashFile(file) === h)) continue;
+    const so = path.join(entryDir('objects', b.entry), soName);
+    if (fs.existsSync(so)) return { ok: true, soPath: so, cached: true, warnings: readLog(so), ms: Date.now() - started };
   }
   const work = scratchDir('build');
   try {
@@ -103,7 +107,10 @@ export async function buildModule(input: BuildInput): Promise<BuildResult> {
       fs.renameSync(path.join(work, soName), path.join(tmp, soName));
       fs.writeFileSync(path.join(tmp, 'build.log'), out.log);
     });
-    if (useCache) writeJsonAtomic(manifestFile, { deps, entry } satisfies Manifest);
+    if (useCache) {
+      const builds = [{ deps, entry }, ...(manifest.builds ?? []).filter((b) => b.entry !== entry)].slice(0, BUILDS_PER_MANIFEST);
+      writeJsonAtomic(manifestFile, { builds } satisfies Manifest);
+    }
     return { ok: true, soPath: path.join(dir, soName), cached: false, warnings: out.log, ms: Date.now() - started - waited };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
