@@ -33,6 +33,7 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
 
   const declaredInterp = expect?.interpreters ?? (slots?.interpreters as string | undefined) ?? 'supported';
   if (py.major === 3 && py.minor < 12) out.probes.subinterpreters = notRun('per-interpreter isolation checks need 3.12+');
+  else if (slots && slots.returned !== 'def') out.probes.subinterpreters = notRun('not a multi-phase module (see multi-phase)');
   else if (!f.strict && !f.isolated) out.probes.subinterpreters = notRun(stopped ?? 'not run');
   else out.probes.subinterpreters = judgeSubinterpreters(f.strict, f.isolated, declaredInterp, slots, expect);
 

@@ -1,0 +1,141 @@
+/**
+ * The verdict rules on their own, fed with facts shaped exactly as probes/probe.py reports them.
+ * The end-to-end tests cover what runs here; these cover the rows no interpreter on this machine
+ * can produce: the free-threaded build (probe 7) and every line of the subinterpreter table.
+ */
+import { judge } from '../src/verify/judge';
+import type { ProbeRun, StepFacts } from '../src/verify/probe';
+import type { Interpreter } from '../src/verify/types';
+
+function interpreter(minor: number, freeThreaded = false): Interpreter {
+  return {
+    exe: `/usr/bin/python3.${minor}${freeThreaded ? 't' : ''}`,
+    realExe: `/usr/bin/python3.${minor}`,
+    version: `3.${minor}.0`,
+    major: 3,
+    minor,
+    label: `3.${minor}${freeThreaded ? 't' : ''}`,
+    includeDir: '/usr/include',
+    platIncludeDir: '/usr/include',
+    extSuffix: '.so',
+    freeThreaded,
+    debug: false,
+    cc: ['gcc'],
+    cxx: ['g++'],
+    cflags: [],
+    ccshared: ['-fPIC'],
+    ldflags: ['-shared'],
+  };
+}
+
+/** Slot ids and values as in moduleobject.h: exec 2, multiple_interpreters 3, gil 4. */
+function run(slots: [number, number][], extra: Record<string, StepFacts> = {}): ProbeRun {
+  return {
+    ms: 1,
+    facts: {
+      multiphase: { returned: 'def', m_name: 'm', m_size: 0, slots: [[2, 1234], ...slots] },
+      import: { imported: true, surface: {}, smoke: null },
+      reimport: { reimported: true, fresh_module: true, same_functions: [] },
+      faults: { count: { n: 0, imported: true, calls: 0, names: [], delta: 0, explained: 0 }, runs: [] },
+      ...extra,
+    },
+  };
+}
+
+const REFUSED = { exception: { type: 'ImportError', msg: 'module m does not support loading in subinterpreters' } };
+const IMPORTS = { imported: true };
+
+describe('probe 5: the subinterpreter table of cpython-facts.md', () => {
+  const rows: [string, [number, number][], StepFacts, StepFacts, boolean][] = [
+    ['no slot (supported) accepted by strict, refused by isolated', [], IMPORTS, REFUSED, true],
+    ['NOT_SUPPORTED refused by both', [[3, 0]], REFUSED, REFUSED, true],
+    ['SUPPORTED accepted by strict, refused by isolated', [[3, 1]], IMPORTS, REFUSED, true],
+    ['PER_INTERPRETER_GIL accepted by both', [[3, 2]], IMPORTS, IMPORTS, true],
+    ['NOT_SUPPORTED but strict imported it', [[3, 0]], IMPORTS, REFUSED, false],
+    ['SUPPORTED but strict refused it', [[3, 1]], REFUSED, REFUSED, false],
+    ['PER_INTERPRETER_GIL but isolated refused it', [[3, 2]], IMPORTS, REFUSED, false],
+    ['SUPPORTED but isolated imported it', [[3, 1]], IMPORTS, IMPORTS, false],
+  ];
+  test.each(rows)('%s', (_name, slots, strict, isolated, ok) => {
+    const j = judge(run(slots, { strict, isolated }), interpreter(13), undefined, true);
+    expect(j.probes.subinterpreters!.ok).toBe(ok);
+  });
+
+  test('an ImportError of another kind (a once-per-process guard) is a failure for a module declaring supported', () => {
+    const guard = { exception: { type: 'ImportError', msg: 'cannot load module more than once per process' } };
+    const j = judge(run([[3, 1]], { strict: guard, isolated: REFUSED }), interpreter(12), undefined, true);
+    expect(j.probes.subinterpreters).toEqual({ ok: false, detail: 'strict: import raised ImportError: cannot load module more than once per process' });
+  });
+
+  test('a smoke expression that fails in an accepting subinterpreter fails the probe', () => {
+    const j = judge(run([[3, 2]], { strict: { imported: true, smoke_exception: { type: 'ValueError', msg: 'x' } }, isolated: IMPORTS }), interpreter(13), undefined, true);
+    expect(j.probes.subinterpreters).toEqual({ ok: false, detail: 'strict: smoke expression raised ValueError: x' });
+  });
+
+  test('an expected declaration that is not compiled in fails, even when the behaviour is consistent', () => {
+    const j = judge(run([], { strict: IMPORTS, isolated: REFUSED }), interpreter(12), { interpreters: 'not-supported' }, true);
+    expect(j.probes.subinterpreters!.ok).toBe(false);
+    expect(j.probes.subinterpreters!.detail).toContain('compiled-in Py_mod_multiple_interpreters is absent (means supported), expected not-supported');
+  });
+});
+
+describe('probe 7: free-threaded builds', () => {
+  const ft = interpreter(13, true);
+
+  test('Py_MOD_GIL_NOT_USED that keeps the GIL disabled passes', () => {
+    const j = judge(run([[4, 1]], { gil: { before: false, after: false, warnings: [] } }), ft, undefined, true);
+    expect(j.probes.gil).toEqual({ ok: true, detail: 'declares not-used: the GIL stays disabled' });
+  });
+
+  test('Py_MOD_GIL_NOT_USED that re-enables the GIL fails', () => {
+    const j = judge(run([[4, 1]], { gil: { before: false, after: true, warnings: ['The global interpreter lock (GIL) has been enabled'] } }), ft, undefined, true);
+    expect(j.probes.gil!.ok).toBe(false);
+  });
+
+  test('Py_MOD_GIL_USED (or no slot) reports that importing re-enables the GIL', () => {
+    for (const slots of [[[4, 0]], []] as [number, number][][]) {
+      const j = judge(run(slots, { gil: { before: false, after: true, warnings: ['GIL enabled'] } }), ft, undefined, true);
+      expect(j.probes.gil).toEqual({ ok: true, detail: 'declares used: importing re-enables the GIL' });
+    }
+  });
+
+  test('on a GIL build of 3.13 the compiled-in value is still checked against the expectation', () => {
+    const j = judge(run([[4, 0]]), interpreter(13), { gil: 'not-used' }, true);
+    expect(j.probes.gil).toEqual({ ok: false, detail: 'compiled-in Py_mod_gil is used, expected not-used' });
+    expect(judge(run([[4, 1]]), interpreter(13), { gil: 'not-used' }, true).probes.gil!.ok).toBe('skipped');
+  });
+});
+
+describe('probe 6 and the rest', () => {
+  test('a SystemError that hides the injected failure means the error was not propagated', () => {
+    const faults = {
+      count: { n: 0, imported: true, calls: 1, names: ['PyModule_AddObject'], delta: 0, explained: 0 },
+      runs: [{ n: 1, calls: 1, failed: 'PyModule_AddObject', delta: 0, explained: 0, exception: { type: 'SystemError', msg: 'execution of module m failed without setting an exception' } }],
+    };
+    const j = judge(run([], { faults }), interpreter(11), undefined, true);
+    expect(j.probes.faults!.ok).toBe(false);
+    expect(j.probes.faults!.detail).toContain('call 1 (PyModule_AddObject) failing: the error was not propagated');
+  });
+
+  test('exec that reports success with its error swallowed counts as handled', () => {
+    const faults = {
+      count: { n: 0, imported: true, calls: 1, names: ['PyModule_AddIntConstant'], delta: 0, explained: 0 },
+      runs: [{ n: 1, calls: 1, imported: true, delta: 0, explained: 0 }],
+    };
+    expect(judge(run([], { faults }), interpreter(11), undefined, true).probes.faults).toEqual({
+      ok: true,
+      detail: '1 call(s) failed in turn: all surfaced as exceptions (1 handled by the module)',
+    });
+  });
+
+  test('a negative m_size is not multi-phase', () => {
+    const r = run([]);
+    r.facts.multiphase = { returned: 'def', m_size: -1, slots: [[2, 1]] };
+    expect(judge(r, interpreter(10), undefined, true).probes.multiphase).toEqual({ ok: false, detail: 'm_size is -1: multi-phase init needs m_size >= 0' });
+  });
+
+  test('re-import that hands back the same function objects did not run exec again', () => {
+    const r = run([], { reimport: { reimported: true, fresh_module: true, same_functions: ['spam'] } });
+    expect(judge(r, interpreter(10), undefined, true).probes.reimport).toEqual({ ok: false, detail: 'exec did not run again (same function objects: spam)' });
+  });
+});
