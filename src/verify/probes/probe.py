@@ -23,7 +23,9 @@ CONFIG = json.loads(sys.argv[1])
 NAME = CONFIG["name"]
 WORK = os.getcwd()
 TIMEOUT = float(CONFIG.get("timeout", 30))
-MARKER = "pep489-codemod injected failure"
+# Independent steps run this many at a time: enough to overlap a subinterpreter's start-up with
+# the next step, not so many that the interpreters verified in parallel starve each other.
+WIDTH = max(2, min(4, os.cpu_count() or 2))
 
 
 def emit(record):
@@ -93,24 +95,24 @@ def read_lines(path):
 _step_counter = [0]
 
 
-def in_child(label, fn, timeout=None):
-    """Runs fn() in a forked child; returns its dict, or what happened to the child instead."""
-    timeout = TIMEOUT if timeout is None else timeout
+def start_child(label, fn, timeout=None):
+    """Forks a child that runs fn() and writes its dict to a pipe; returns a handle for finish_child."""
     _step_counter[0] += 1
     base = os.path.join(WORK, "%03d-%s" % (_step_counter[0], label))
-    log_path, trace_path = base + ".log", base + ".trace"
+    h = {"log": base + ".log", "trace": base + ".trace", "started": time.monotonic()}
+    h["deadline"] = h["started"] + (TIMEOUT if timeout is None else timeout)
+    h["timeout"] = TIMEOUT if timeout is None else timeout
     r, w = os.pipe()
-    started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # child
         code = 0
         try:
             os.close(r)
-            log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            log = os.open(h["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(log, 1)
             os.dup2(log, 2)
             faulthandler.enable()
-            trace = os.open(trace_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            trace = os.open(h["trace"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             enable_trace(trace)
             result = fn()
         except BaseException as e:  # a bug in a probe, not in the module
@@ -121,10 +123,15 @@ def in_child(label, fn, timeout=None):
         finally:
             os._exit(code)
     os.close(w)
-    chunks, timed_out = [], False
-    deadline = started + timeout
+    h["pid"], h["r"] = pid, r
+    return h
+
+
+def finish_child(h):
+    """Waits for a child's report until its deadline; returns it, or what happened to the child instead."""
+    chunks, timed_out, r = [], False, h["r"]
     while True:
-        left = deadline - time.monotonic()
+        left = h["deadline"] - time.monotonic()
         if left <= 0:
             timed_out = True
             break
@@ -137,27 +144,39 @@ def in_child(label, fn, timeout=None):
         chunks.append(data)
     os.close(r)
     if timed_out:
-        os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    out = {}
+        os.kill(h["pid"], signal.SIGKILL)
+    _, status = os.waitpid(h["pid"], 0)
     if timed_out:
-        out = {"timeout": timeout}
+        out = {"timeout": h["timeout"]}
     elif os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         try:
             sig_name = signal.Signals(sig).name
         except ValueError:
             sig_name = "signal %d" % sig
-        out = {"crash": sig_name, "log": tail(log_path)}
+        out = {"crash": sig_name, "log": tail(h["log"])}
     elif not chunks:
-        out = {"exited": os.WEXITSTATUS(status), "log": tail(log_path)}
+        out = {"exited": os.WEXITSTATUS(status), "log": tail(h["log"])}
     else:
         out = json.loads(b"".join(chunks).decode())
-    effects = read_lines(trace_path)
+    effects = read_lines(h["trace"])
     if effects:
         out["effects"] = effects
-    out["ms"] = int((time.monotonic() - started) * 1000)
+    out["ms"] = int((time.monotonic() - h["started"]) * 1000)
     return out
+
+
+def in_child(label, fn, timeout=None):
+    return finish_child(start_child(label, fn, timeout))
+
+
+def in_children(jobs, width):
+    """Runs independent (label, fn) jobs, `width` at a time; results in the order given."""
+    results = []
+    for i in range(0, len(jobs), width):
+        handles = [start_child(label, fn) for label, fn in jobs[i:i + width]]
+        results.extend(finish_child(h) for h in handles)
+    return results
 
 
 def enable_trace(fd):
@@ -393,51 +412,70 @@ def step_fault(n):
     return record
 
 
-def run_faults(limit):
-    counted = in_child("faults-0", lambda: step_fault(0))
+def run_faults(limit, counted=None):
+    counted = counted or in_child("faults-0", lambda: step_fault(0))
     runs = []
     if "calls" in counted:
-        for n in range(1, min(counted["calls"], limit) + 1):
-            run = in_child("fault-%d" % n, lambda n=n: step_fault(n))
+        jobs = [("fault-%d" % n, lambda n=n: step_fault(n)) for n in range(1, min(counted["calls"], limit) + 1)]
+        for n, run in enumerate(in_children(jobs, WIDTH), 1):
             run.setdefault("n", n)
             runs.append(run)
-            if "timeout" in run:
-                break
     return {"count": counted, "runs": runs}
 
 
 # --- main --------------------------------------------------------------------------------------
 
+def step_job(step):
+    if step == "multiphase":
+        return step_multiphase
+    if step == "import":
+        return lambda: step_import(CONFIG["so"])
+    if step == "original":
+        return lambda: step_import(CONFIG["original"])
+    if step == "reimport":
+        return step_reimport
+    if step in ("strict", "isolated"):
+        return lambda: step_subinterpreter(step)
+    if step == "gil":
+        return step_gil
+    if step == "faults":
+        return lambda: step_fault(0)  # the counting run; the failing runs follow from it
+    return lambda: {"probe_error": "unknown step %s" % step}
+
+
+def hung(result):
+    return "timeout" in result or any("timeout" in r for r in result.get("runs", []))
+
+
 def main():
     limit_memory()
     os.makedirs(WORK, exist_ok=True)
     steps = CONFIG["steps"]
-    for step in steps:
-        if step == "multiphase":
-            result = in_child(step, step_multiphase)
-        elif step == "import":
-            result = in_child(step, lambda: step_import(CONFIG["so"]))
-        elif step == "original":
-            result = in_child(step, lambda: step_import(CONFIG["original"]))
-        elif step == "reimport":
-            result = in_child(step, step_reimport)
-        elif step in ("strict", "isolated"):
-            result = in_child(step, lambda: step_subinterpreter(step))
-        elif step == "faults":
-            result = run_faults(int(CONFIG.get("fault_limit", 200)))
-        elif step == "gil":
-            result = in_child(step, step_gil)
-        else:
-            result = {"probe_error": "unknown step"}
+    # PyInit alone, then the import every other step depends on; after that the steps are
+    # independent and run side by side.
+    for step in [s for s in steps if s in ("multiphase", "import")]:
+        result = in_child(step, step_job(step))
         result["step"] = step
         emit(result)
-        if "timeout" in result or any("timeout" in r for r in result.get("runs", [])):
+        if hung(result):
             emit({"stopped": "timed out in step %s" % step})
             return
         if step == "import" and not result.get("imported"):
             emit({"stopped": "the module does not import"})
             return
-    emit({"done": True})
+    rest = [s for s in steps if s not in ("multiphase", "import")]
+    results = in_children([(s, step_job(s)) for s in rest], WIDTH)
+    stopped = None
+    for step, result in zip(rest, results):
+        if step == "faults" and not hung(result):
+            result = run_faults(int(CONFIG.get("fault_limit", 200)), counted=result)
+        elif step == "faults":
+            result = {"count": result, "runs": []}
+        result["step"] = step
+        emit(result)
+        if hung(result) and not stopped:
+            stopped = "timed out in step %s" % step
+    emit({"stopped": stopped} if stopped else {"done": True})
 
 
 main()
