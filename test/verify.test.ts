@@ -60,6 +60,33 @@ static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "noexec", "docs only", 0
 PyMODINIT_FUNC PyInit_noexec(void) { return PyModuleDef_Init(&def); }
 `;
 
+/** numpy's opt-out: exec refuses to run twice in one process. */
+const GUARDED = `#include <Python.h>
+
+static int loaded = 0;
+
+static int guarded_exec(PyObject *m) {
+    if (loaded) {
+        PyErr_SetString(PyExc_ImportError, "cannot load module more than once per process");
+        return -1;
+    }
+    loaded = 1;
+    return PyModule_AddIntConstant(m, "ONCE", 1);
+}
+
+static PyModuleDef_Slot slots[] = {
+    {Py_mod_exec, guarded_exec},
+#ifdef Py_mod_multiple_interpreters
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
+#endif
+    {0, NULL}
+};
+
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "guarded", NULL, 0, NULL, slots};
+
+PyMODINIT_FUNC PyInit_guarded(void) { return PyModuleDef_Init(&def); }
+`;
+
 let dir: string;
 
 beforeAll(() => {
@@ -69,6 +96,7 @@ beforeAll(() => {
   fs.writeFileSync(path.join(dir, 'good.c'), MULTI_PHASE);
   fs.writeFileSync(path.join(dir, 'single.c'), SINGLE_PHASE);
   fs.writeFileSync(path.join(dir, 'noexec.c'), NO_EXEC);
+  fs.writeFileSync(path.join(dir, 'guarded.c'), GUARDED);
 });
 
 afterAll(() => {
@@ -134,4 +162,13 @@ test('a multi-phase module without an exec slot is valid and says so', async () 
   const v = await verifyModule({ sourcePath: path.join(dir, 'noexec.c'), moduleName: 'noexec', pythons: found, smoke: 'noexec.__doc__' });
   expect(failures(v)).toEqual([]);
   for (const i of v.interpreters) expect(i.probes.multiphase.detail).toContain('exec slot: none');
+});
+
+test('a module with a once-per-process guard passes re-import by raising its own ImportError', async () => {
+  const { found } = await discoverPythons();
+  const v = await verifyModule({ sourcePath: path.join(dir, 'guarded.c'), moduleName: 'guarded', pythons: found, smoke: 'guarded.ONCE' });
+  expect(failures(v)).toEqual([]);
+  for (const i of v.interpreters) {
+    expect(i.probes.reimport).toEqual({ ok: true, detail: 'refuses a second exec with ImportError: cannot load module more than once per process' });
+  }
 });

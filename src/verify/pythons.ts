@@ -1,6 +1,7 @@
 /**
  * Finding the CPythons a module is verified against: every CPython >= 3.8 with headers on PATH, in
- * pyenv's and uv's interpreter folders and the usual system places, or exactly the ones named.
+ * pyenv's and uv's interpreter folders and the usual system places (/usr, /usr/local, Homebrew,
+ * MacPorts, manylinux's /opt/python, conda), or exactly the ones named.
  * Each candidate is asked about itself (probes/describe.py), so nothing is guessed from file names.
  */
 
@@ -185,7 +186,8 @@ function defaultCandidates(): string[] {
   dirs.push(...subdirs(path.join(pyenvRoot, 'versions')).map((v) => path.join(v, 'bin')));
   const uvDir = env.UV_PYTHON_INSTALL_DIR || path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'uv', 'python');
   dirs.push(...subdirs(uvDir).map((v) => path.join(v, 'bin')));
-  dirs.push('/usr/bin', '/usr/local/bin', '/opt/homebrew/bin', '/opt/local/bin');
+  dirs.push('/usr/bin', '/usr/local/bin', '/opt/homebrew/bin', '/opt/local/bin', '/opt/conda/bin');
+  dirs.push(...['miniconda3', 'anaconda3', 'miniforge3', 'mambaforge'].map((d) => path.join(home, d, 'bin')));
   dirs.push(...subdirs('/opt/python').map((v) => path.join(v, 'bin')));
   const out: string[] = [];
   for (const dir of new Set(dirs)) {
