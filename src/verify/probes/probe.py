@@ -451,10 +451,10 @@ def main():
     limit_memory()
     os.makedirs(WORK, exist_ok=True)
     steps = CONFIG["steps"]
-    # PyInit alone, then the import every other step depends on; after that the steps are
-    # independent and run side by side.
-    for step in [s for s in steps if s in ("multiphase", "import")]:
-        result = in_child(step, step_job(step))
+    # PyInit alone and the import every other step depends on, side by side; after the import
+    # works, the rest are independent and run side by side too.
+    first = [s for s in steps if s in ("multiphase", "import")]
+    for step, result in zip(first, in_children([(s, step_job(s)) for s in first], WIDTH)):
         result["step"] = step
         emit(result)
         if hung(result):
