@@ -5,6 +5,7 @@
  * before any rule runs.
  */
 import type { Node } from './parse';
+import { fileMacros, objectMacroValue } from './macros';
 import { refuse } from './refusal';
 import {
   ancestors,
@@ -78,14 +79,6 @@ export function functionName(fn: Node): string | null {
   return id && id.type === 'identifier' ? id.text : null;
 }
 
-/** `#define NAME value` lines of the file (object-like), by name; the last one wins. */
-function objectMacros(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const re = /^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+(\S.*?)[ \t]*$/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.set(m[1], m[2]);
-  return out;
-}
-
 /**
  * The `PyInit_<name>` a function definition defines: by its own name, through an object-like macro
  * (`#define init_function PyInit_foo` ... `PyMODINIT_FUNC init_function(void)`), or through a
@@ -96,7 +89,7 @@ export function initFunctionName(fn: Node, text: string): string | null {
   const name = functionName(fn);
   if (name?.startsWith('PyInit_')) return name;
   if (name) {
-    const value = objectMacros(text).get(name);
+    const value = objectMacroValue(fileMacros(text), name);
     return value && /^PyInit_\w+$/.test(value) ? value : null;
   }
   const type = field(fn, 'type');
@@ -114,13 +107,48 @@ function isCreateCall(n: Node): boolean {
   return name !== null && CREATE_FUNCTIONS.has(name);
 }
 
+const CREATE_MACRO_VALUE = /^\(?\s*PyModule_Create2?\s*\(\s*&\s*(\w+)\s*(,[^)]*)?\)\s*\)?$/;
+
+/**
+ * The create calls of a file: `PyModule_Create(&def)` itself, and identifiers of object-like macros
+ * the file defines as exactly that (`#define CREATE_FOO PyModule_Create(&foo_def)`).
+ */
+function findCreates(root: Node, text: string): Node[] {
+  const calls = ofType(root, 'call_expression').filter(isCreateCall);
+  const macros = fileMacros(text).filter((d) => d.params === null && CREATE_MACRO_VALUE.test(d.body.trim()));
+  if (macros.length === 0) return calls;
+  const names = new Set(macros.map((d) => d.name));
+  const uses = ofType(root, 'identifier').filter(
+    (n) => names.has(n.text) && !/^preproc_/.test(n.parent?.type ?? '') && objectMacroValue(macros, n.text) !== null,
+  );
+  return [...calls, ...uses].sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/** The definition a create call or create macro is given: `spam_def` for `PyModule_Create(&spam_def)`. */
+function createdDefinition(create: Node, text: string): string | null {
+  if (create.type === 'identifier') {
+    const value = objectMacroValue(fileMacros(text), create.text);
+    return value ? CREATE_MACRO_VALUE.exec(value)?.[1] ?? null : null;
+  }
+  const defArg = callArgs(create)[0];
+  const u = defArg ? unparen(defArg) : null;
+  const id = u?.type === 'pointer_expression' ? field(u, 'argument') : null;
+  return id?.type === 'identifier' ? id.text : null;
+}
+
 /** Returns the init, null when the file has no module init at all, or throws a Refusal. */
 export function findModuleInit(root: Node): ModuleInit | null {
   const text = root.text;
   const inits = fileScopeFunctions(root).filter((f) => initFunctionName(f, text) !== null);
-  const creates = ofType(root, 'call_expression').filter(isCreateCall);
+  const creates = findCreates(root, text);
   if (inits.length === 0) {
-    if (creates.length === 0) return null;
+    if (creates.length === 0) {
+      // A module init hidden behind macros must not pass for a file without one.
+      const code = ofType(root, ['identifier', 'preproc_arg', 'type_identifier']).map((n) => n.text).join(' ');
+      if (/\bPyInit_\w/.test(code) && /\bPyModule_Create2?\b/.test(code))
+        refuse(`PyInit_ and PyModule_Create appear only inside macros this tool cannot follow; convert it by hand`, root);
+      return null;
+    }
     const mention = findAll(root, (n) => n.type === 'identifier' && n.text.startsWith('PyInit_'))[0];
     refuse(
       mention
@@ -147,13 +175,11 @@ export function findModuleInit(root: Node): ModuleInit | null {
   if (ancestors(create).some((a) => a.type.startsWith('preproc_') && isInside(a, body)))
     refuse(`PyModule_Create sits inside a preprocessor conditional in PyInit_${name}; convert it by hand`, create);
 
-  const defArg = callArgs(create)[0];
-  const defId = defArg && unparen(defArg).type === 'pointer_expression' ? field(unparen(defArg), 'argument') : null;
-  if (!defId || defId.type !== 'identifier')
-    refuse(`PyModule_Create is not given the address of a module definition (&def); convert it by hand`, create);
-  const def = findModuleDef(root, body, defId.text);
+  const defName = createdDefinition(create, text);
+  if (!defName) refuse(`PyModule_Create is not given the address of a module definition (&def); convert it by hand`, create);
+  const def = findModuleDef(root, body, defName);
   for (const other of creates)
-    if (!same(other, create) && callArgs(other)[0] && /&\s*\(?\s*(\w+)/.exec(callArgs(other)[0].text)?.[1] === def.name)
+    if (!same(other, create) && createdDefinition(other, text) === def.name)
       refuse(`${def.name} is also passed to PyModule_Create elsewhere; a definition with slots cannot be`, other);
 
   // In exec the module already exists: changes made to the definition at run time come too late.

@@ -22,6 +22,7 @@ import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
 import { callArgs, calleeName, field, findAll, isIdentifier, isNullLiteral, named, same, unparen } from '../src/syntax';
 import { indentationAt } from '../src/text';
+import { fileMacros } from '../src/macros';
 
 /** C-API functions that set an exception and always return NULL. */
 const ALWAYS_NULL = new Set([
@@ -117,24 +118,40 @@ function rewriteModuleNulling(ctx: TransformContext, id: string): Edit[] {
 }
 
 /**
- * `#define INITERROR return NULL` used as `INITERROR;` in the init (the dual py2/py3 idiom): the
- * macro now expands to `return -1`. Only when every use of it is in the exec function.
+ * Macros that return from the init: `#define INITERROR return NULL` used as `INITERROR;`, or
+ * `#define INTERN(S) if (!(S = ...)) return NULL` used as `INTERN(name);`. What they return is
+ * rewritten inside the `#define` (`return NULL` to `return -1`, `return m` to `return 0`), which is
+ * right only when every use of the macro is in the exec function: otherwise refused, naming it.
+ * Definitions on the Python 2 side of a version conditional are left alone.
  */
-function rewriteErrorMacros(ctx: TransformContext, id: string): Edit[] {
+function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
   const edits: Edit[] = [];
-  const define = /^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+return[ \t]+(NULL|0|\(\s*PyObject\s*\*\s*\)\s*NULL)\b/gm;
-  const { body } = ctx.init;
-  for (let m = define.exec(ctx.text); m; m = define.exec(ctx.text)) {
-    const name = m[1];
-    const uses = findAll(body, (n) => isIdentifier(n, name));
-    if (uses.length === 0) continue;
-    const before = ctx.text.slice(0, body.startIndex);
-    const after = ctx.text.slice(body.endIndex);
-    const elsewhere = (before + after).split('\n').filter((l) => new RegExp(`\\b${name}\\b`).test(l) && !/^\s*#\s*(define|undef)\b/.test(l));
-    if (elsewhere.length)
-      refuse(`${name} (defined as "return ${m[2]}") is also used outside PyInit_${ctx.init.name}; give the exec function its own error macro by hand`, uses[0]);
-    const valueAt = m.index + m[0].length - m[2].length;
-    edits.push(replace(valueAt, valueAt + m[2].length, '-1', id));
+  const { body, moduleVar } = ctx.init;
+  const outside = ctx.text.slice(0, body.startIndex) + ctx.text.slice(body.endIndex);
+  for (const def of fileMacros(ctx.text)) {
+    const returns = [...def.body.matchAll(/\breturn\b([^;\\]*)/g)];
+    if (returns.length === 0) continue;
+    if (!findAll(body, (n) => isIdentifier(n, def.name)).length) continue;
+    const usedElsewhere = outside
+      .split('\n')
+      .some((l) => new RegExp(`\\b${def.name}\\b`).test(l) && !/^\s*#\s*(define|undef|ifn?def)\b/.test(l));
+    if (usedElsewhere)
+      refuse(
+        `the macro ${def.name} returns from the function it is used in, and is used outside PyInit_${ctx.init.name} too; give the exec function its own macro by hand`,
+        findAll(body, (n) => isIdentifier(n, def.name))[0],
+      );
+    for (const r of returns) {
+      const value = r[1].trim().replace(/^\((.*)\)$/, '$1').trim();
+      const at = def.bodyStart + r.index! + r[0].indexOf(r[1]) + r[1].indexOf(r[1].trim());
+      const len = r[1].trim().length;
+      if (/^(NULL|0|\(\s*PyObject\s*\*\s*\)\s*NULL)$/.test(value)) edits.push(replace(at, at + len, ' -1'.trim(), id));
+      else if (moduleVar && value === moduleVar) edits.push(replace(at, at + len, '0', id));
+      else
+        refuse(
+          `the macro ${def.name} returns ${value || 'nothing'} from PyInit_${ctx.init.name}; rewrite it by hand to return -1 on failure and 0 on success`,
+          findAll(body, (n) => isIdentifier(n, def.name))[0],
+        );
+    }
   }
   return edits;
 }
@@ -152,7 +169,7 @@ export const errorReturns: Transform = {
     return [
       ...returns.flatMap((r) => rewriteReturn(ctx, r, id)),
       ...rewriteModuleNulling(ctx, id),
-      ...rewriteErrorMacros(ctx, id),
+      ...rewriteReturningMacros(ctx, id),
     ];
   },
 };
