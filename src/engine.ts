@@ -98,15 +98,18 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     history = [];
     for (const prep of PREPARATIONS) {
       rule = prep.meta.id;
-      const edits = withTree(parser, current, (root) => {
-        const made = prep.apply({ text: current, root, lang, options });
-        checkEditsOutsideErrors(root, made);
-        return made;
-      });
-      if (edits.length === 0) continue;
-      applied.push({ ...prep.meta });
-      history.push({ before: current, edits });
-      current = applyEdits(current, edits, eol);
+      // Until it has nothing left to do: resolving an outer conditional can reveal an inner one.
+      for (let round = 0; round < 4; round++) {
+        const edits = withTree(parser, current, (root) => {
+          const made = prep.apply({ text: current, root, lang, options });
+          if (!prep.worksOnText) checkEditsOutsideErrors(root, made);
+          return made;
+        });
+        if (edits.length === 0) break;
+        if (round === 0) applied.push({ ...prep.meta });
+        history.push({ before: current, edits });
+        current = applyEdits(current, edits, eol);
+      }
     }
 
     rule = 'find-module-init';

@@ -21,9 +21,11 @@ export function statementSpan(text: string, node: Span): Span {
   const aloneBefore = /^[ \t]*$/.test(before);
   const aloneAfter = /^[ \t]*(\/\/.*|\/\*.*?\*\/[ \t]*)?\r?\n?$/.test(after);
   if (aloneBefore && aloneAfter) return { start: ls, end: le };
-  // Shares the line: take the statement and the spaces after it.
+  // Shares the line: take the statement and the spaces after it, or, when it ends the line, the
+  // spaces before it (so no line is left ending in blanks).
   const trailing = /^[ \t]*/.exec(after)![0].length;
-  return { start: node.start, end: node.end + (aloneAfter ? 0 : trailing) };
+  if (aloneAfter) return { start: node.start - /[ \t]*$/.exec(before)![0].length, end: node.end };
+  return { start: node.start, end: node.end + trailing };
 }
 
 function isBlankLine(text: string, start: number): boolean {
@@ -43,6 +45,10 @@ export function removeStatements(text: string, nodes: readonly (Node | Span)[], 
     else merged.push({ ...s });
   }
   for (const m of merged) {
+    // A merged run that ends its line takes the blanks before it too.
+    const rest = text.slice(m.end, lineEndAfterNewline(text, m.end));
+    if (m.start !== lineStart(text, m.start) && /^[ \t]*\r?\n?$/.test(rest))
+      m.start -= /[ \t]*$/.exec(text.slice(lineStart(text, m.start), m.start))![0].length;
     const wholeLines = m.start === lineStart(text, m.start) && (m.end === text.length || text[m.end - 1] === '\n');
     if (!wholeLines) continue;
     const prevLine = text.slice(lineStart(text, Math.max(0, m.start - 1)), m.start).trimEnd();

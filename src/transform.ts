@@ -56,5 +56,10 @@ export interface PreparationContext {
  */
 export interface Preparation {
   meta: TransformMeta;
+  /**
+   * True when it reads the text, not the tree (preprocessor lines): its edits may then fall in code
+   * tree-sitter could not parse, which is often what it is there to repair.
+   */
+  worksOnText?: boolean;
   apply(ctx: PreparationContext): Edit[];
 }

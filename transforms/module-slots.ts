@@ -48,7 +48,6 @@ export const moduleSlots: Transform = {
     const at = insertionPointBefore(ctx, decl);
     const indent = indentationAt(ctx.text, decl.startIndex);
     const execComesLater = ctx.hasExec && ctx.init.fn.startIndex > decl.startIndex;
-    const prototype = `static int ${ctx.names.exec}(${ctx.param.text});\n\n`;
     const slots = slotsArrayText(ctx, indent) + '\n';
     if (!execComesLater) return [insert(at, slots, this.meta.id)];
     // C++: a definition inside a namespace or an extern "C" block sees a prototype written before
@@ -56,8 +55,13 @@ export const moduleSlots: Transform = {
     const enclosing = ancestors(decl)
       .filter((a) => a.type === 'namespace_definition' || a.type === 'linkage_specification')
       .pop();
-    if (enclosing && !isInside(ctx.init.fn, enclosing))
-      return [insert(insertionPointBefore(ctx, enclosing), prototype, this.meta.id), insert(at, slots, this.meta.id)];
-    return [insert(at, indent + prototype + slots, this.meta.id)];
+    const prototypeAt = enclosing && !isInside(ctx.init.fn, enclosing) ? insertionPointBefore(ctx, enclosing) : at;
+    // An exec defined inside `extern "C" { ... }` has C linkage: its prototype must say so too.
+    const fnBlock = ancestors(ctx.init.fn).find((a) => a.type === 'linkage_specification');
+    const inSameBlock = fnBlock && fnBlock.startIndex <= prototypeAt && prototypeAt < fnBlock.endIndex;
+    const prototype = `static int ${ctx.names.exec}(${ctx.param.text});`;
+    const prototypeText = fnBlock && !inSameBlock ? `extern "C" {\n${prototype}\n}\n\n` : `${indent}${prototype}\n\n`;
+    if (prototypeAt === at) return [insert(at, prototypeText + slots, this.meta.id)];
+    return [insert(prototypeAt, prototypeText, this.meta.id), insert(at, slots, this.meta.id)];
   },
 };

@@ -18,17 +18,30 @@ import { Edit, remove } from '../src/edits';
 import { Conditional, isVersionConditional, py3Branch, scanConditionals } from '../src/conditionals';
 import type { Preparation } from '../src/transform';
 
-/** Where the init function's text begins (its name) and ends (its closing brace), found as text. */
+/**
+ * Where the init function's text begins (its name) and ends (its closing brace), found as text; and
+ * the same for a helper it returns (`return moduleinit();`). A header split across branches can
+ * leave the braces unbalanced as text: then only the header's position counts.
+ */
 function initExtents(text: string): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
+  const extentOf = (at: number, headerEnd: number) => {
+    const open = nextCode(text, headerEnd, '{');
+    const close = open === -1 ? -1 : matchingBrace(text, open);
+    return { start: at, end: close === -1 ? at : close + 1 };
+  };
   const header = /\bPyInit_\w+\s*\(\s*(void)?\s*\)/g;
   for (let m = header.exec(text); m; m = header.exec(text)) {
     const after = text.slice(m.index + m[0].length).trimStart();
     if (after.startsWith(';')) continue; // a prototype
-    const open = nextCode(text, m.index + m[0].length, '{');
-    if (open === -1) continue;
-    const close = matchingBrace(text, open);
-    if (close !== -1) out.push({ start: m.index, end: close + 1 });
+    const extent = extentOf(m.index, m.index + m[0].length);
+    out.push(extent);
+    const helper = /\breturn\s+(\w+)\s*\(\s*\)\s*;/.exec(text.slice(extent.start, extent.end))?.[1];
+    const def = helper && new RegExp(`\\b${helper}\\s*\\(\\s*(void)?\\s*\\)\\s*(?=\\{|\\n|$)`, 'g');
+    for (let h = def ? def.exec(text) : null; def && h; h = def.exec(text)) {
+      const e = extentOf(h.index, h.index + h[0].length);
+      if (e.end > e.start) out.push(e);
+    }
   }
   return out;
 }
@@ -106,6 +119,7 @@ function keepPy3(text: string, c: Conditional): { edits: Edit[]; removed: { star
 }
 
 export const py2Branches: Preparation = {
+  worksOnText: true,
   meta: {
     id: 'py2-branches',
     description: 'keep only the Python 3 side of the version conditionals the init spans (all of them with --drop-py2)',
