@@ -145,3 +145,29 @@ export function py3Branch(c: Conditional): Branch | null | undefined {
 export function isVersionConditional(c: Conditional): boolean {
   return c.branches.some((b) => b.kind !== 'else' && py3Truth(b) !== null) && py3Branch(c) !== undefined;
 }
+
+/**
+ * The text with one branch of every conditional kept and the others (with their `#else`/`#elif`
+ * lines) blanked to spaces, so offsets and lines stay where they were. tree-sitter reads C, not the
+ * preprocessor: branches that each open a brace or half a declarator make it lose the function
+ * around them. The kept branch is the one Python 3 takes for a version test, else the first one
+ * whose condition is not a literal 0.
+ */
+export function maskInactiveBranches(text: string): { text: string; masked: { start: number; end: number }[]; conditionals: Conditional[] } {
+  const conditionals = scanConditionals(text);
+  const masked: { start: number; end: number }[] = [];
+  for (const c of conditionals) {
+    if (c.branches.length < 2) continue;
+    const keep = isVersionConditional(c)
+      ? py3Branch(c)
+      : c.branches.find((b) => !(b.kind === 'if' && /^\(?\s*0\s*\)?$/.test(b.condition))) ?? null;
+    // Every directive line goes, and every branch but the kept one: what is left reads as plain C.
+    for (const b of c.branches) masked.push(b === keep ? { start: b.directiveStart, end: b.bodyStart } : { start: b.directiveStart, end: b.bodyEnd });
+    const last = c.branches[c.branches.length - 1];
+    masked.push({ start: last.bodyEnd, end: c.end });
+  }
+  if (masked.length === 0) return { text, masked, conditionals };
+  const chars = text.split('');
+  for (const r of masked) for (let i = r.start; i < r.end; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+  return { text: chars.join(''), masked, conditionals };
+}

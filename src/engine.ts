@@ -17,6 +17,7 @@ import { getParser, Lang, Node, parseProblems, parseWith } from './parse';
 import type { Parser } from 'web-tree-sitter';
 import { Refusal } from './refusal';
 import { detectEol, lineOf } from './text';
+import { Conditional, maskInactiveBranches } from './conditionals';
 import type { TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../transforms';
 import { guardReason } from '../transforms/once-per-process';
@@ -57,6 +58,51 @@ function withTree<T>(parser: Parser, text: string, fn: (root: Node) => T): T {
   }
 }
 
+type Range = { start: number; end: number };
+
+/**
+ * Parses `text`; when that leaves errors, parses it again with the inactive branches of preprocessor
+ * conditionals blanked (see maskInactiveBranches) and keeps whichever reads better. The masked
+ * ranges come back so that no edit lands in code the tree did not see.
+ */
+function withBestTree<T>(parser: Parser, text: string, fn: (root: Node, masked: Range[], conditionals: Conditional[]) => T): T {
+  const tree = parseWith(parser, text);
+  try {
+    if (!tree.rootNode.hasError) return fn(tree.rootNode, [], []);
+    const m = maskInactiveBranches(text);
+    if (m.masked.length === 0) return fn(tree.rootNode, [], []);
+    const maskedTree = parseWith(parser, m.text);
+    try {
+      if (parseProblems(maskedTree.rootNode).length >= parseProblems(tree.rootNode).length) return fn(tree.rootNode, [], []);
+      return fn(maskedTree.rootNode, m.masked, m.conditionals);
+    } finally {
+      maskedTree.delete();
+    }
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Problems of the better of the plain and the masked parse, outside the ranges in `skip`. */
+function countProblems(parser: Parser, text: string, skip: Range[] = []): number {
+  const count = (t: string) =>
+    withTree(parser, t, (root) => parseProblems(root).filter((n) => !skip.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)).length);
+  const plain = count(text);
+  const masked = maskInactiveBranches(text);
+  return plain === 0 || masked.masked.length === 0 ? plain : Math.min(plain, count(masked.text));
+}
+
+/** An edit may not touch a blanked branch, unless it removes the whole conditional around it. */
+function checkEditsOutsideMasked(edits: readonly Edit[], masked: Range[], conditionals: Conditional[]): void {
+  for (const e of edits)
+    for (const r of masked) {
+      if (!(r.start < e.end && e.start < r.end) && !(e.start === e.end && r.start < e.start && e.start < r.end)) continue;
+      const whole = conditionals.find((c) => c.start <= r.start && r.end <= c.end);
+      if (whole && e.start <= whole.start && whole.end <= e.end && e.text === '') continue;
+      throw new Refusal(`the conversion would change code inside an #else or #elif branch; convert it by hand`);
+    }
+}
+
 /** Refuses edits that fall inside code tree-sitter could not parse. */
 function checkEditsOutsideErrors(root: Node, edits: readonly Edit[]): void {
   for (const p of parseProblems(root)) {
@@ -93,7 +139,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     return lineOf(after, index);
   };
   try {
-    const problemsBefore = withTree(parser, text, (root) => parseProblems(root).length);
+    const problemsBefore = countProblems(parser, text);
     let current = text;
     history = [];
     for (const prep of PREPARATIONS) {
@@ -113,7 +159,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     }
 
     rule = 'find-module-init';
-    const converted = withTree(parser, current, (root) => {
+    const converted = withBestTree(parser, current, (root, masked, conditionals) => {
       const init = findModuleInit(root);
       if (!init) return null;
       module = init.name;
@@ -127,6 +173,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       }
       rule = 'apply-edits';
       checkEditsOutsideErrors(root, edits);
+      checkEditsOutsideMasked(edits, masked, conditionals);
       return { output: applyEdits(current, edits, eol), written: outputRanges(edits, eol), ctx };
     });
     if (!converted) {
@@ -138,9 +185,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     // in code we kept count.
     const { output, written, ctx } = converted;
     const guard = guardReason(ctx);
-    const problemsAfter = withTree(parser, output, (root) =>
-      parseProblems(root).filter((n) => !written.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)),
-    ).length;
+    const problemsAfter = countProblems(parser, output, written);
     if (problemsAfter > problemsBefore)
       throw new Refusal(`the converted code would not parse; this is a bug in pep489-codemod, please report it`);
     return {
