@@ -22,6 +22,7 @@ import type { TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../transforms';
 import { guardReason } from '../transforms/once-per-process';
 import type { Recommendation, StateFinding } from './audit/state';
+import type { HeaderMacro } from './headers';
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
 
@@ -115,7 +116,12 @@ function checkEditsOutsideErrors(root: Node, edits: readonly Edit[]): void {
   }
 }
 
-export async function convertText(text: string, lang: Lang, options: ConvertOptions): Promise<EngineResult> {
+/** What the runner found around the file: macros from its own headers that return from a function. */
+export interface SourceEnvironment {
+  headerMacros?: HeaderMacro[];
+}
+
+export async function convertText(text: string, lang: Lang, options: ConvertOptions, env: SourceEnvironment = {}): Promise<EngineResult> {
   if (ALREADY_MULTI_PHASE.test(text)) {
     const module = /\bPyInit_(\w+)/.exec(text)?.[1];
     return { status: 'unchanged', module, reason: 'already multi-phase (PyModuleDef_Init)' };
@@ -163,7 +169,17 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       const init = findModuleInit(root);
       if (!init) return null;
       module = init.name;
+      // Hidden branches inside the init or the definition would escape every rule: refuse.
+      for (const n of [init.entry, init.fn, init.def.declaration]) {
+        const hidden = masked.find((r) => n.startIndex < r.end && r.start < n.endIndex);
+        if (hidden)
+          throw new Refusal(
+            `this file only parses with some preprocessor branches hidden, and one of them (line ${lineOf(current, hidden.start)}) is inside ${n === init.def.declaration ? 'the module definition' : 'the init function'}; convert it by hand`,
+            lineOf(current, hidden.start),
+          );
+      }
       const ctx = buildContext(current, root, lang, init, options);
+      ctx.headerMacros = env.headerMacros ?? [];
       const edits: Edit[] = [];
       for (const t of TRANSFORMS) {
         rule = t.meta.id;

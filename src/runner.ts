@@ -4,7 +4,9 @@
  * is `failed` with `inputError` set, which the CLI turns into exit code 2.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { convertText, EngineResult } from './engine';
+import { returningHeaderMacros } from './headers';
 import type { ConvertOptions } from './options';
 import { langForPath } from './parse';
 import { BinaryFileError, decode, DecodedText, encode } from './text';
@@ -14,6 +16,8 @@ export interface FileOutcome extends EngineResult {
   /** Absolute path. */
   file: string;
   inputError?: boolean;
+  /** The conversion succeeded but the file could not be written (read-only file or folder). */
+  writeError?: boolean;
   /** Original bytes and, for `changed`, the converted bytes (same encoding, BOM and line endings). */
   before?: Buffer;
   after?: Buffer;
@@ -26,6 +30,13 @@ export interface RunOptions {
   write: boolean;
   /** Checked between files: a Ctrl-C stops the run before the next file, never during a write. */
   interrupted?: () => boolean;
+  /**
+   * Files converted side by side on worker threads (default 1: all in this thread). The outcomes are
+   * the same whatever the number, in the order of `files`.
+   */
+  jobs?: number;
+  /** Called as each file is done (in the order they finish): for a progress line. */
+  onProgress?: (done: number, total: number, file: string) => void;
 }
 
 /** Converts one file's bytes (no I/O): the decoded text goes through the engine, and back to bytes. */
@@ -37,35 +48,89 @@ export async function convertBytes(file: string, before: Buffer, convert: Conver
     if (e instanceof BinaryFileError) return { file, status: 'failed', inputError: true, reason: `${e.message}; pass C or C++ sources only` };
     throw e;
   }
-  const result = await convertText(decoded.text, langForPath(file), convert);
+  const headerMacros = /^[ \t]*#[ \t]*include[ \t]*"/m.test(decoded.text) ? returningHeaderMacros(file, decoded.text) : [];
+  const result = await convertText(decoded.text, langForPath(file), convert, { headerMacros });
   const outcome: FileOutcome = { file, ...result, before, decoded };
   if (result.status === 'changed') outcome.after = encode({ ...decoded, text: result.output! });
   return outcome;
 }
 
-export async function convertFile(file: string, options: RunOptions): Promise<FileOutcome> {
+/** Reads and converts one file; writes nothing. A skipped file keeps no copy of its bytes. */
+export async function readAndConvert(file: string, convert: ConvertOptions): Promise<FileOutcome> {
   let before: Buffer;
   try {
     before = fs.readFileSync(file);
   } catch (e) {
     return { file, status: 'failed', inputError: true, reason: `cannot read it (${(e as NodeJS.ErrnoException).code ?? e})` };
   }
-  const outcome = await convertBytes(file, before, options.convert);
-  if (outcome.status !== 'changed' || !options.write) return outcome;
-  try {
-    writeAtomically(file, outcome.after!);
-  } catch (e) {
-    if (!(e instanceof NotWritableError)) throw e;
-    return { ...outcome, status: 'failed', reason: e.message };
+  const outcome = await convertBytes(file, before, convert);
+  if (outcome.status === 'skipped') {
+    delete outcome.before;
+    delete outcome.decoded;
   }
   return outcome;
 }
 
+/** Writes a changed file in place (atomically); a file that cannot be written becomes `failed`. */
+export function writeOutcome(outcome: FileOutcome): FileOutcome {
+  if (outcome.status !== 'changed') return outcome;
+  try {
+    writeAtomically(outcome.file, outcome.after!);
+  } catch (e) {
+    if (!(e instanceof NotWritableError)) throw e;
+    return { ...outcome, status: 'failed', writeError: true, reason: e.message };
+  }
+  return outcome;
+}
+
+export async function convertFile(file: string, options: RunOptions): Promise<FileOutcome> {
+  const outcome = await readAndConvert(file, options.convert);
+  return options.write ? writeOutcome(outcome) : outcome;
+}
+
 export async function convertFiles(files: readonly string[], options: RunOptions): Promise<FileOutcome[]> {
+  const workers = workerCount(files.length, options.jobs ?? 1);
+  if (workers > 1) {
+    const { convertInWorkers } = await import('./workers/pool');
+    const done: (FileOutcome | undefined)[] = new Array(files.length);
+    let count = 0;
+    await convertInWorkers(files, {
+      convert: options.convert,
+      threads: workers - 1,
+      interrupted: options.interrupted,
+      // Writes happen here, in the main thread, one at a time, as results come in.
+      onResult: (i, outcome) => {
+        done[i] = options.write ? writeOutcome(outcome) : outcome;
+        options.onProgress?.(++count, files.length, files[i]);
+      },
+    });
+    return done.filter((o): o is FileOutcome => o !== undefined);
+  }
   const outcomes: FileOutcome[] = [];
   for (const file of files) {
     if (options.interrupted?.()) break;
     outcomes.push(await convertFile(file, options));
+    options.onProgress?.(outcomes.length, files.length, file);
   }
   return outcomes;
+}
+
+/**
+ * How many threads convert (this one included). Each new thread loads the engine and its parsers and
+ * warms up, which costs about as much as converting a hundred ordinary files: small runs stay in this
+ * thread. Workers run the built JavaScript (dist/); from the TypeScript sources (under jest) there is
+ * no worker file to start, and every file is converted here.
+ */
+export const FILES_PER_WORKER = 100;
+
+export function workerCount(files: number, jobs: number): number {
+  const n = Math.min(jobs, Math.ceil(files / FILES_PER_WORKER));
+  if (n <= 1) return 1;
+  return workerScript() ? n : 1;
+}
+
+export function workerScript(): string | undefined {
+  if (!__filename.endsWith('.js')) return undefined;
+  const file = path.join(__dirname, 'workers', 'convert-worker.js');
+  return fs.existsSync(file) ? file : undefined;
 }

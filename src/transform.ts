@@ -33,6 +33,8 @@ export interface TransformContext {
   gilFromModule: boolean;
   /** One level of indentation in this file ('\t', '    ', ...). */
   indentUnit: string;
+  /** Macros from the file's own headers whose body returns (see src/headers.ts). */
+  headerMacros?: { name: string; header: string }[];
   /** True for nodes inside code that disappears with the create call: other rules leave them alone. */
   vanishes(n: Node): boolean;
 }

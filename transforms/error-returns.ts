@@ -127,6 +127,15 @@ function rewriteModuleNulling(ctx: TransformContext, id: string): Edit[] {
 function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
   const edits: Edit[] = [];
   const { body, moduleVar } = ctx.init;
+  // One from a header cannot be rewritten here (and the header has other users).
+  for (const h of ctx.headerMacros ?? []) {
+    const use = findAll(body, (n) => isIdentifier(n, h.name))[0];
+    if (use && !fileMacros(ctx.text).some((d) => d.name === h.name))
+      refuse(
+        `${h.name} (a macro from "${h.header}") returns from the function it is used in, which exec cannot let it do; call what it wraps and return -1 on failure by hand`,
+        use,
+      );
+  }
   const outside = ctx.text.slice(0, body.startIndex) + ctx.text.slice(body.endIndex);
   for (const def of fileMacros(ctx.text)) {
     const returns = [...def.body.matchAll(/\breturn\b([^;\\]*)/g)];

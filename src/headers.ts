@@ -1,0 +1,42 @@
+/**
+ * The project headers a source includes with quotes (`#include "foo.h"`), read beside the file: the
+ * engine cannot see a macro defined there, and one that returns NULL (`#define EXPORT(...) if (...)
+ * return NULL;`) would silently survive into an int exec function. Only what is needed to refuse
+ * such a macro is kept: its name, where it is, and whether its body returns.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileMacros } from './macros';
+
+export interface HeaderMacro {
+  name: string;
+  /** The header, as the #include wrote it. */
+  header: string;
+}
+
+const MAX_DEPTH = 3;
+
+/** Returning macros of the quoted includes of `text` (and theirs, a few levels deep). */
+export function returningHeaderMacros(file: string, text: string, includeDirs: readonly string[] = []): HeaderMacro[] {
+  const out: HeaderMacro[] = [];
+  const seen = new Set<string>();
+  const visit = (from: string, source: string, depth: number) => {
+    if (depth > MAX_DEPTH) return;
+    for (const m of source.matchAll(/^[ \t]*#[ \t]*include[ \t]*"([^"]+)"/gm)) {
+      const candidates = [path.dirname(from), ...includeDirs].map((d) => path.resolve(d, m[1]));
+      const found = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
+      if (!found || seen.has(found)) continue;
+      seen.add(found);
+      let header: string;
+      try {
+        header = fs.readFileSync(found, 'latin1');
+      } catch {
+        continue;
+      }
+      for (const d of fileMacros(header)) if (/\breturn\b/.test(d.body)) out.push({ name: d.name, header: m[1] });
+      visit(found, header, depth + 1);
+    }
+  };
+  visit(file, text, 0);
+  return out;
+}
