@@ -1,6 +1,7 @@
 /** Which files a run looks at: the paths given, with directories walked for C and C++ sources. */
 import fs from 'node:fs';
 import path from 'node:path';
+import picomatch from 'picomatch';
 
 export const SOURCE_EXTENSIONS = new Set(['.c', '.cc', '.cpp', '.cxx']);
 
@@ -16,12 +17,46 @@ export class MissingPathError extends Error {
   }
 }
 
-function walk(dir: string, out: string[]): void {
+/** Glob patterns relative to `base` (a config file's folder, or the current one for flags). */
+export interface Globs {
+  patterns: readonly string[];
+  base: string;
+}
+
+export interface FileFilter {
+  /** Files and folders a directory walk leaves out. */
+  exclude?: Globs;
+  /** When given, a directory walk takes the files matching one of these instead of the C/C++ extensions. */
+  include?: Globs;
+}
+
+type Matcher = (abs: string) => boolean;
+
+/**
+ * A pattern without a slash matches a name at any depth (`vendor`, `*_gen.c`), as in .gitignore; one
+ * with a slash matches the path from `base` (`third_party/**`). A trailing slash is dropped.
+ */
+function matcher(globs: Globs | undefined): Matcher | undefined {
+  if (!globs || globs.patterns.length === 0) return undefined;
+  const tests = globs.patterns.map((p) => {
+    const pattern = p.replace(/\/+$/, '').replace(/^\.\//, '');
+    return picomatch(pattern, { dot: true, basename: !pattern.includes('/') });
+  });
+  return (abs) => {
+    const rel = path.relative(globs.base, abs);
+    if (rel === '' || rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) return false;
+    const posix = rel.split(path.sep).join('/');
+    return tests.some((t) => t(posix));
+  };
+}
+
+function walk(dir: string, out: string[], exclude?: Matcher, include?: Matcher): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
+    if (exclude?.(full)) continue;
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name) && !entry.name.endsWith('.egg-info')) walk(full, out);
-    } else if (entry.isFile() && SOURCE_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+      if (!SKIPPED_DIRS.has(entry.name) && !entry.name.endsWith('.egg-info')) walk(full, out, exclude, include);
+    } else if (entry.isFile() && (include ? include(full) : SOURCE_EXTENSIONS.has(path.extname(entry.name).toLowerCase()))) {
       out.push(full);
     }
   }
@@ -29,10 +64,13 @@ function walk(dir: string, out: string[]): void {
 
 /**
  * Absolute paths of the files to convert, sorted and without duplicates. A file named explicitly is
- * taken whatever its extension; a missing path throws before anything is read.
+ * taken whatever its extension, and whatever `exclude` says (as ruff does): the filter applies to what
+ * directory walks find. A missing path throws before anything is read.
  */
-export function findFiles(paths: readonly string[], cwd: string): string[] {
+export function findFiles(paths: readonly string[], cwd: string, filter: FileFilter = {}): string[] {
   const found: string[] = [];
+  const exclude = matcher(filter.exclude);
+  const include = matcher(filter.include);
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     let st: fs.Stats;
@@ -41,7 +79,7 @@ export function findFiles(paths: readonly string[], cwd: string): string[] {
     } catch {
       throw new MissingPathError(p);
     }
-    if (st.isDirectory()) walk(abs, found);
+    if (st.isDirectory()) walk(abs, found, exclude, include);
     else found.push(abs);
   }
   return [...new Set(found)].sort();
