@@ -1,8 +1,11 @@
 /** Turning outcomes into what the user reads: unified diffs, JSON, one line per file, a summary. */
 import path from 'node:path';
 import { structuredPatch } from 'diff';
+import { colorDiffLine, type Colors } from './color';
 import type { Status } from './engine';
+import { failureRule, ruleDescription } from './rules';
 import type { FileOutcome } from './runner';
+import { fileStat } from './stat';
 
 export function displayPath(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
@@ -11,9 +14,10 @@ export function displayPath(file: string, cwd: string): string {
 
 /**
  * A unified diff in the file's own encoding, `--- a/<path>` / `+++ b/<path>`, that `git apply` (or
- * `patch -p1`) turns into exactly what an in-place run writes.
+ * `patch -p1`) turns into exactly what an in-place run writes. With colours (for a terminal), each
+ * line is coloured as git does.
  */
-export function unifiedDiff(outcome: FileOutcome, cwd: string): Buffer {
+export function unifiedDiff(outcome: FileOutcome, cwd: string, colors?: Colors): Buffer {
   if (outcome.status !== 'changed' || !outcome.decoded || outcome.output === undefined) return Buffer.alloc(0);
   const name = displayPath(outcome.file, cwd);
   const bom = outcome.decoded.bom ? '\uFEFF' : '';
@@ -25,7 +29,7 @@ export function unifiedDiff(outcome: FileOutcome, cwd: string): Buffer {
     lines.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`);
     lines.push(...h.lines);
   }
-  const text = lines.join('\n') + '\n';
+  const text = (colors?.isColorSupported ? lines.map((l) => colorDiffLine(l, colors)) : lines).join('\n') + '\n';
   return Buffer.from(text, outcome.decoded.encoding === 'latin1' ? 'latin1' : 'utf8');
 }
 
@@ -37,7 +41,14 @@ export function summarize(outcomes: readonly FileOutcome[]): Summary {
   return s;
 }
 
-export function jsonReport(outcomes: readonly FileOutcome[], cwd: string, withDiff: boolean): string {
+export interface JsonExtras {
+  /** `--stat`: each changed file's `stat: {added, removed}`. */
+  stat?: boolean;
+  /** `--explain`: each file's `explain` (the rules applied, or the rule that refused). */
+  explain?: boolean;
+}
+
+export function jsonReport(outcomes: readonly FileOutcome[], cwd: string, withDiff: boolean, extras: JsonExtras = {}): string {
   const files = outcomes.map((o) => ({
     path: displayPath(o.file, cwd),
     status: o.status,
@@ -48,25 +59,83 @@ export function jsonReport(outcomes: readonly FileOutcome[], cwd: string, withDi
     ...(o.transforms && { transforms: o.transforms.map((t) => t.id) }),
     ...(o.declared && { declared: o.declared }),
     ...(withDiff && o.status === 'changed' && { diff: unifiedDiff(o, cwd).toString(o.decoded?.encoding === 'latin1' ? 'latin1' : 'utf8') }),
+    ...(extras.stat && o.status === 'changed' && { stat: (({ added, removed }) => ({ added, removed }))(fileStat(o, cwd)!) }),
+    ...(extras.explain && { explain: explanation(o) }),
   }));
   return JSON.stringify({ files, summary: summarize(outcomes) }, null, 2) + '\n';
 }
 
 /** `path:line: what happened` for a human, one line per file that was not simply skipped. */
-export function outcomeLine(o: FileOutcome, cwd: string, dryRun: boolean): string | null {
+export function outcomeLine(o: FileOutcome, cwd: string, dryRun: boolean, c?: Colors): string | null {
   const where = displayPath(o.file, cwd) + (o.line ? `:${o.line}` : '');
+  const paint = (f: keyof Colors, s: string) => (c ? (c[f] as (s: string) => string)(s) : s);
   switch (o.status) {
     case 'changed':
-      return `${dryRun ? 'would convert' : 'converted'} ${where} (module ${o.module})`;
+      return `${paint('green', dryRun ? 'would convert' : 'converted')} ${where} (module ${o.module})`;
     case 'unchanged':
-      return `unchanged ${where}: ${o.reason}`;
+      return `${paint('dim', 'unchanged')} ${where}: ${o.reason}`;
     case 'failed':
-      return `${where}: ${o.inputError ? 'error' : 'refused'}: ${o.reason}`;
+      return `${where}: ${paint('red', o.inputError ? 'error' : 'refused')}: ${o.reason}`;
     default:
       return null;
   }
 }
 
-export function summaryLine(s: Summary): string {
-  return `${s.changed} changed, ${s.unchanged} unchanged, ${s.skipped} skipped, ${s.failed} failed`;
+export function summaryLine(s: Summary, c?: Colors): string {
+  const count = (n: number, label: string, f: 'green' | 'red' | 'dim') => {
+    const text = `${n} ${label}`;
+    return c && n > 0 ? c[f](text) : text;
+  };
+  return `${count(s.changed, 'changed', 'green')}, ${s.unchanged} unchanged, ${s.skipped} skipped, ${count(s.failed, 'failed', 'red')}`;
+}
+
+/** What `--explain` says about a file: the rules that applied, or the one that refused. */
+export interface Explanation {
+  transforms?: { id: string; description: string }[];
+  refusedBy?: { id: string; description?: string };
+  guard?: { added: boolean; reason?: string };
+}
+
+export function explanation(o: FileOutcome): Explanation | undefined {
+  if (o.status === 'changed')
+    return {
+      transforms: (o.transforms ?? []).map(({ id, description }) => ({ id, description })),
+      ...(o.guard && { guard: guardOf(o)! }),
+    };
+  if (o.status === 'failed') {
+    const id = failureRule(o);
+    return { refusedBy: { id, description: ruleDescription(id) } };
+  }
+  return undefined;
+}
+
+/** The once-per-process guard as the engine reports it (`reason`, or `reasons` from older engines). */
+export function guardOf(o: FileOutcome): { added: boolean; reason?: string } | undefined {
+  const g = o.guard as { added: boolean; reason?: string; reasons?: string[] } | undefined;
+  if (!g) return undefined;
+  const reason = g.reason ?? (g.reasons?.length ? g.reasons.join('; ') : undefined);
+  return { added: g.added, ...(reason && { reason }) };
+}
+
+/** The `--explain` lines under a file's outcome line (indented; empty for files not changed or refused). */
+export function explainLines(o: FileOutcome, c?: Colors): string[] {
+  const e = explanation(o);
+  if (!e) return [];
+  const bold = (s: string) => (c ? c.bold(s) : s);
+  const lines: string[] = [];
+  if (e.transforms) {
+    for (const t of e.transforms) lines.push(`  ${bold(t.id)}: ${t.description}`);
+    if (o.declared) {
+      const d = o.declared;
+      lines.push(
+        `  declares: ${d.exec ? 'Py_mod_exec, ' : ''}Py_mod_multiple_interpreters ${d.interpreters}, Py_mod_gil ${d.gil}${d.gilFromModule ? ' (the module\'s own claim)' : ''}`,
+      );
+    }
+    if (e.guard) lines.push(`  once-per-process guard: ${e.guard.added ? 'added' : 'not added'}${e.guard.reason ? ` (${e.guard.reason})` : ''}`);
+  }
+  if (e.refusedBy) {
+    // The reason is on the outcome line just above.
+    lines.push(`  refused by ${bold(e.refusedBy.id)}${e.refusedBy.description ? `: ${e.refusedBy.description}` : ''}`);
+  }
+  return lines;
 }

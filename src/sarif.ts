@@ -1,0 +1,105 @@
+/**
+ * `--sarif <file>`: the run as SARIF 2.1.0, for GitHub code scanning (and any SARIF viewer). One
+ * result per refusal (level `warning`: the code is fine, it needs converting by hand) or failure
+ * (level `error`: the file could not be read or written), at the line of the construct that caused it;
+ * one `note` per converted module, at its `PyInit_<name>`. File URIs are relative to the repository
+ * root (the nearest folder above the current one with a `.git`), under `%SRCROOT%`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Log, ReportingDescriptor, Result } from 'sarif';
+import { allRules, CONVERTED, failureRule } from './rules';
+import type { FileOutcome } from './runner';
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+const SRCROOT = '%SRCROOT%';
+
+/** The repository root above `cwd`, or `cwd` itself outside a repository. */
+export function repositoryRoot(cwd: string): string {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(cwd);
+  }
+}
+
+/** A relative URI reference for `file` under `root`, each segment percent-encoded. */
+function relativeUri(file: string, root: string): string {
+  const rel = path.relative(root, file);
+  const parts = (rel.startsWith('..') || path.isAbsolute(rel) ? file : rel).split(path.sep);
+  const uri = parts.map(encodeURIComponent).join('/');
+  return path.isAbsolute(rel) || rel.startsWith('..') ? `file://${uri}` : uri;
+}
+
+function fileUri(dir: string): string {
+  return 'file://' + dir.split(path.sep).map(encodeURIComponent).join('/') + (dir.endsWith(path.sep) ? '' : '/');
+}
+
+/** The line of `PyInit_<module>`'s definition in the original text (the first mention if no body is found). */
+function initLine(o: FileOutcome): number | undefined {
+  const text = o.decoded?.text;
+  if (!text || !o.module) return undefined;
+  const name = o.module.replace(/[^\w]/g, '');
+  const m = new RegExp(`\\bPyInit_${name}\\s*\\([^)]*\\)\\s*\\{`).exec(text) ?? new RegExp(`\\bPyInit_${name}\\b`).exec(text);
+  if (!m) return undefined;
+  let line = 1;
+  for (let i = 0; i < m.index; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+export function sarifReport(
+  outcomes: readonly FileOutcome[],
+  opts: { cwd: string; version: string; dryRun: boolean; root?: string },
+): Log {
+  const root = opts.root ?? repositoryRoot(opts.cwd);
+  const rules: ReportingDescriptor[] = allRules().map((r) => ({
+    id: r.id,
+    shortDescription: { text: r.description },
+    defaultConfiguration: { level: r.id === CONVERTED.id ? 'note' : r.id === 'unreadable-input' || r.id === 'not-writable' ? 'error' : 'warning' },
+  }));
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const results: Result[] = [];
+  const at = (o: FileOutcome, line: number | undefined): Result['locations'] => [
+    {
+      physicalLocation: {
+        artifactLocation: { uri: relativeUri(o.file, root), uriBaseId: SRCROOT },
+        ...(line !== undefined && line >= 1 && { region: { startLine: line } }),
+      },
+    },
+  ];
+  for (const o of outcomes) {
+    if (o.status === 'failed') {
+      const ruleId = failureRule(o);
+      const failure = o.inputError || o.writeError;
+      const module = o.module ? `module ${o.module}: ` : '';
+      results.push({
+        ruleId,
+        ruleIndex: index.get(ruleId),
+        level: failure ? 'error' : 'warning',
+        message: { text: `${module}${failure ? '' : 'not converted to multi-phase init: '}${o.reason ?? 'failed'}` },
+        locations: at(o, o.line),
+      });
+    } else if (o.status === 'changed') {
+      const d = o.declared;
+      const declares = d ? `; it declares Py_mod_multiple_interpreters ${d.interpreters} and Py_mod_gil ${d.gil}` : '';
+      results.push({
+        ruleId: CONVERTED.id,
+        ruleIndex: index.get(CONVERTED.id),
+        level: 'note',
+        message: { text: `module ${o.module} ${opts.dryRun ? 'can be' : 'was'} converted to multi-phase init (PEP 489)${declares}` },
+        locations: at(o, initLine(o)),
+      });
+    }
+  }
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'pep489-codemod', version: opts.version, semanticVersion: opts.version, rules } },
+        originalUriBaseIds: { [SRCROOT]: { uri: fileUri(root) } },
+        columnKind: 'utf16CodeUnits',
+        results,
+      },
+    ],
+  };
+}
