@@ -39,7 +39,8 @@ const C_STRICT = [
   '-Werror=incompatible-pointer-types',
   '-Werror=return-type',
 ];
-const CXX_STRICT = ['-Wall', '-Werror=return-type'];
+// `return NULL;` left in an int function is only a warning in C++ (NULL converts to 0): make it an error.
+const CXX_STRICT = ['-Wall', '-Werror=return-type', '-Werror=conversion-null'];
 /** Flags g++ rejects or warns about; CPython's CFLAGS are written for C. */
 const C_ONLY = /^-(W(error=)?(implicit-function-declaration|strict-prototypes|missing-prototypes|old-style-definition|declaration-after-statement|int-conversion|incompatible-pointer-types)|std=(c|gnu)\d+)$/;
 const OPT_OR_DEBUG = /^-(O\d*|Os|Oz|Ofast|Og|g\d?|ggdb\d?)$/;
