@@ -23,7 +23,11 @@ export function returningHeaderMacros(file: string, text: string, includeDirs: r
   const visit = (from: string, source: string, depth: number) => {
     if (depth > MAX_DEPTH) return;
     for (const m of source.matchAll(/^[ \t]*#[ \t]*include[ \t]*"([^"]+)"/gm)) {
-      const candidates = [path.dirname(from), ...includeDirs].map((d) => path.resolve(d, m[1]));
+      // Beside the including file, then up its parents (projects often build with -Isrc), then -I.
+      const parents: string[] = [];
+      for (let d = path.dirname(from), i = 0; i < 4 && path.dirname(d) !== d; i++, d = path.dirname(d)) parents.push(d);
+      parents.push(path.dirname(file));
+      const candidates = [...parents, ...includeDirs].map((d) => path.resolve(d, m[1]));
       const found = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
       if (!found || seen.has(found)) continue;
       seen.add(found);
