@@ -7,6 +7,8 @@
  * picks the command line's value over the file's. A new config key is one line in src/config.ts.
  */
 import type { CommandSpec } from './context';
+import { auditCommand } from './audit';
 import { convertCommand } from './convert';
+import { verifyCommand } from './verify';
 
-export const COMMANDS: readonly CommandSpec<any>[] = [convertCommand]; // eslint-disable-line @typescript-eslint/no-explicit-any
+export const COMMANDS: readonly CommandSpec<any>[] = [convertCommand, verifyCommand, auditCommand]; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,54 @@
+/**
+ * The verifier's build and probe options, shared by `verify` and by the convert command's `--verify`:
+ * one definition, so both read the same flags and the same pyproject.toml keys.
+ */
+import type { Argv } from 'yargs';
+import type { Config } from '../config';
+import type { VerifyOptions } from '../verify/command';
+import { stringList } from './context';
+
+export interface VerifyFlags {
+  python?: string | string[];
+  include?: string | string[];
+  define?: string | string[];
+  compileCommands?: string;
+  source?: string | string[];
+  smoke?: string;
+  timeout?: number;
+  sandbox?: boolean;
+  cache?: boolean;
+}
+
+export function verifyOptionsBuilder<T>(y: Argv<T>): Argv<T & VerifyFlags> {
+  return y
+    .option('python', { type: 'string', array: true, describe: 'verify with this CPython (repeatable); default: every CPython >= 3.8 with headers found' })
+    .option('include', { alias: 'I', type: 'string', array: true, describe: 'include directory for building the module (repeatable)' })
+    .option('define', { alias: 'D', type: 'string', array: true, describe: 'preprocessor define for building the module (repeatable)' })
+    .option('compile-commands', { type: 'string', describe: 'compile_commands.json to take include dirs and defines from (default: the nearest one)' })
+    .option('source', { type: 'string', array: true, describe: 'extra translation unit the module needs (repeatable)' })
+    .option('smoke', { type: 'string', describe: 'Python expression that must be true after importing the module' })
+    .option('timeout', { type: 'number', describe: 'seconds allowed per probe step (default 30)' })
+    .option('sandbox', { type: 'boolean', describe: 'run imports in bubblewrap (--no-sandbox: run them unconfined, reported loudly)' })
+    .option('cache', { type: 'boolean', describe: 'reuse builds and passing results (--no-cache: build and probe again)' }) as Argv<T & VerifyFlags>;
+}
+
+/** Command line over pyproject.toml, as the verifier's VerifyOptions. */
+export async function verifyOptions(flags: VerifyFlags, config: Config | null, jobs?: number): Promise<VerifyOptions> {
+  const { toVerifyOptions } = await import('../config');
+  const fromConfig = config ? toVerifyOptions(config.verify) : {};
+  const pick = <T>(flag: T | undefined, key: keyof VerifyOptions) => (flag !== undefined ? flag : (fromConfig[key] as T | undefined));
+  const opts: VerifyOptions = {
+    python: pick(stringList(flags.python), 'python'),
+    include: pick(stringList(flags.include), 'include'),
+    define: pick(stringList(flags.define), 'define'),
+    compileCommands: pick(flags.compileCommands, 'compileCommands'),
+    source: pick(stringList(flags.source), 'source'),
+    smoke: pick(flags.smoke, 'smoke'),
+    timeout: pick(flags.timeout, 'timeout'),
+    sandbox: pick(flags.sandbox, 'sandbox'),
+    cache: pick(flags.cache, 'cache'),
+    jobs,
+  };
+  for (const k of Object.keys(opts) as (keyof VerifyOptions)[]) if (opts[k] === undefined) delete opts[k];
+  return opts;
+}
