@@ -49,3 +49,58 @@ describe('audit', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 });
+
+describe('--verify', () => {
+  /** Converts cleanly, but a helper DECREFs the (now borrowed) module on a failure path. */
+  const HIDDEN_DECREF = `#include <Python.h>
+
+static int
+add_constants(PyObject *m)
+{
+    if (PyModule_AddIntConstant(m, "ANSWER", 42) < 0) {
+        Py_DECREF(m);
+        return -1;
+    }
+    return 0;
+}
+
+static PyMethodDef hidden_methods[] = {
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef hidden_module = {
+    PyModuleDef_HEAD_INIT, "hidden", NULL, -1, hidden_methods
+};
+
+PyMODINIT_FUNC
+PyInit_hidden(void)
+{
+    PyObject *m = PyModule_Create(&hidden_module);
+    if (m == NULL)
+        return NULL;
+    if (add_constants(m) < 0)
+        return NULL;
+    return m;
+}
+`;
+
+  test('writes what verifies, and leaves a file whose verification fails byte for byte', () => {
+    const dir = tempDir();
+    copyFixtures(dir, { 'spam.c': 'textbook-spam' });
+    fs.writeFileSync(path.join(dir, 'hidden.c'), HIDDEN_DECREF);
+    const r = runCli(['--verify', '.'], dir);
+    expect(r.code).toBe(3);
+    expect(fs.readFileSync(path.join(dir, 'spam.c'))).toEqual(expectedOutput('textbook-spam'));
+    expect(fs.readFileSync(path.join(dir, 'hidden.c'), 'utf8')).toBe(HIDDEN_DECREF);
+    expect(r.stderr).toMatch(/hidden\.c: refused: verification failed, file left as it was: .*lost 1 reference/);
+  });
+
+  test('--keep-failed writes it anyway and still reports the failure', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'hidden.c'), HIDDEN_DECREF);
+    const r = runCli(['--verify', '--keep-failed', 'hidden.c'], dir);
+    expect(r.code).toBe(3);
+    expect(fs.readFileSync(path.join(dir, 'hidden.c'), 'utf8')).toContain('PyModuleDef_Init(&hidden_module)');
+    expect(r.stderr).toContain('written anyway');
+  });
+});

@@ -7,11 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import type { FileOutcome } from '../runner';
+import { VerifyFlags, verifyOptions, verifyOptionsBuilder } from './verify-options';
 import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES, DEFAULT_OPTIONS } from '../options';
 import type { ConvertOptions, GilChoice, InterpretersChoice, NumpyImportChoice, OncePerProcessChoice } from '../options';
 import { CommandContext, CommandSpec, EXIT, setting, stringList } from './context';
 
-export interface ConvertArgs {
+export interface ConvertArgs extends VerifyFlags {
+  verify?: boolean;
+  keepFailed?: boolean;
   paths?: string[];
   dryRun?: boolean;
   check?: boolean;
@@ -88,13 +92,18 @@ function builder(y: Argv) {
       requiresArg: true,
       describe: 'when walking folders, take the files matching this glob instead of .c .cc .cpp .cxx (repeatable)',
     })
-    .group(['dry-run', 'check', 'json', 'interactive', 'stat', 'explain'], 'Run:')
+    .option('verify', {
+      type: 'boolean',
+      describe: 'build, import and probe each converted module under every CPython found (sandboxed) before writing it; a failure is left unwritten and reported',
+    })
+    .option('keep-failed', { type: 'boolean', describe: 'with --verify: write a conversion even when its verification fails' })
+    .group(['dry-run', 'check', 'json', 'interactive', 'stat', 'explain', 'verify', 'keep-failed'], 'Run:')
     .group(['interpreters', 'gil', 'once-per-process', 'drop-py2', 'numpy-import'], 'What the module declares:')
     .group(['report', 'sarif'], 'Reports:')
     .group(['jobs', 'exclude', 'include'], 'Files:');
 }
 
-type Yargs = ReturnType<typeof builder> extends Argv<infer A> ? A : never;
+type Yargs = (ReturnType<typeof builder> extends Argv<infer A> ? A : never) & VerifyFlags;
 
 /** Everything a run needs, from the command line over the config file over the defaults. */
 interface Settings {
@@ -200,6 +209,8 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
   }
 
   const write = !s.dryRun && !s.check && !s.interactive;
+  // With --verify nothing is written until its verification passed (black's --safe, in advance).
+  const verify = !!a.verify;
   let interrupted = false;
   let prompter: import('../interactive').Prompter | undefined;
   const onSigint = () => {
@@ -217,12 +228,17 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
   try {
     outcomes = await convertFiles(files, {
       convert: s.convert,
-      write,
+      write: write && !verify,
       interrupted: () => interrupted,
       jobs: s.jobs,
       onProgress: (done, total, file) => progress.update(done, total, file),
     });
     progress.done();
+    if (verify && !interrupted) {
+      const verified = await verifyOutcomes(outcomes, a, ctx, write);
+      if (typeof verified === 'number') return verified;
+      outcomes = verified;
+    }
     if (s.interactive && !interrupted) {
       const { linePrompter, review: reviewChanges } = await import('../interactive');
       prompter = linePrompter((io.stdin ?? (() => process.stdin))(), io.stdout);
@@ -289,14 +305,56 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
   return EXIT.ok;
 }
 
+/**
+ * --verify: the changed files are verified from memory, against their originals; those that pass
+ * are written (when the run writes), those that fail are not (unless --keep-failed) and end `failed`
+ * with the verifier's reason.
+ */
+async function verifyOutcomes(outcomes: FileOutcome[], a: ConvertArgs, ctx: CommandContext, write: boolean): Promise<FileOutcome[] | number> {
+  const { verifyConverted } = await import('../verify/command');
+  const { VerifyEnvironmentError } = await import('../verify/verify');
+  const { writeOutcome } = await import('../runner');
+  const changed = outcomes.filter((o) => o.status === 'changed');
+  if (changed.length === 0) return outcomes;
+  const options = await verifyOptions(a, ctx.config, setting(a.jobs, ctx.config?.jobs, undefined));
+  let verdicts;
+  try {
+    verdicts = await verifyConverted(
+      changed.map((o) => ({
+        path: o.file,
+        original: o.before!,
+        converted: o.after!,
+        expect: o.declared && { interpreters: o.declared.interpreters, gil: o.declared.gil },
+      })),
+      options,
+      { stdout: (t) => ctx.io.stderr(t), stderr: (t) => ctx.io.stderr(t), isTTY: ctx.io.stderrIsTTY },
+    );
+  } catch (e) {
+    if (!(e instanceof VerifyEnvironmentError)) throw e;
+    ctx.io.stderr(`pep489-codemod: cannot verify here: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  const byPath = new Map(verdicts.map((v) => [v.path, v]));
+  return outcomes.map((o) => {
+    const v = o.status === 'changed' ? byPath.get(o.file) : undefined;
+    if (!v) return o;
+    if (v.ok || a.keepFailed) {
+      const done = write ? writeOutcome(o) : o;
+      return v.ok ? done : { ...done, status: 'failed' as const, reason: `verification failed (written anyway, --keep-failed): ${v.reason}` };
+    }
+    return { ...o, status: 'failed' as const, reason: `verification failed, file left as it was: ${v.reason}`, rule: 'verify' };
+  });
+}
+
 export const convertCommand: CommandSpec<Yargs> = {
   command: '$0 [paths..]',
   describe: 'convert the C/C++ files given (directories are walked for .c .cc .cpp .cxx)',
-  builder,
+  builder: (y) => verifyOptionsBuilder(builder(y)),
   run: (a, ctx) => runConvert(a as ConvertArgs, ctx),
   examples: [
     ['$0 --dry-run src/', 'show the diff for every module under src/'],
     ['$0 src/spam.c', 'convert src/spam.c in place'],
+    ['$0 --verify src/', 'convert, and write only what builds, imports and passes every probe under each CPython'],
     ['$0 --check --json .', 'in CI: fail if any module is still single-phase'],
     ['$0 --gil not-used --interpreters per-interpreter-gil src/', 'declare free-threading and per-interpreter GIL support'],
     ['$0 --interactive src/', 'review each change and apply the ones you accept'],

@@ -9,7 +9,7 @@ import { stringList } from './context';
 
 export interface VerifyFlags {
   python?: string | string[];
-  include?: string | string[];
+  includeDir?: string | string[];
   define?: string | string[];
   compileCommands?: string;
   source?: string | string[];
@@ -22,7 +22,7 @@ export interface VerifyFlags {
 export function verifyOptionsBuilder<T>(y: Argv<T>): Argv<T & VerifyFlags> {
   return y
     .option('python', { type: 'string', array: true, describe: 'verify with this CPython (repeatable); default: every CPython >= 3.8 with headers found' })
-    .option('include', { alias: 'I', type: 'string', array: true, describe: 'include directory for building the module (repeatable)' })
+    .option('include-dir', { alias: 'I', type: 'string', array: true, describe: 'include directory for building the module (repeatable)' })
     .option('define', { alias: 'D', type: 'string', array: true, describe: 'preprocessor define for building the module (repeatable)' })
     .option('compile-commands', { type: 'string', describe: 'compile_commands.json to take include dirs and defines from (default: the nearest one)' })
     .option('source', { type: 'string', array: true, describe: 'extra translation unit the module needs (repeatable)' })
@@ -39,7 +39,7 @@ export async function verifyOptions(flags: VerifyFlags, config: Config | null, j
   const pick = <T>(flag: T | undefined, key: keyof VerifyOptions) => (flag !== undefined ? flag : (fromConfig[key] as T | undefined));
   const opts: VerifyOptions = {
     python: pick(stringList(flags.python), 'python'),
-    include: pick(stringList(flags.include), 'include'),
+    include: pick(stringList(flags.includeDir), 'include'),
     define: pick(stringList(flags.define), 'define'),
     compileCommands: pick(flags.compileCommands, 'compileCommands'),
     source: pick(stringList(flags.source), 'source'),
