@@ -84,7 +84,9 @@ async function decide(path: string, p: Prompter, out: (s: string) => void): Prom
       out('\n');
       return 'quit';
     }
-    switch (line.trim().toLowerCase()[0]) {
+    const answer = line.trim().toLowerCase();
+    if (answer === '') continue;
+    switch (answer[0]) {
       case 'y':
         return 'apply';
       case 'n':
@@ -109,7 +111,7 @@ export async function review(outcomes: readonly FileOutcome[], opts: ReviewOptio
       continue;
     }
     const name = displayPath(o.file, opts.cwd);
-    let decision: Decision = mode === 'all' ? 'apply' : 'skip';
+    let decision: Decision = mode === 'all' ? 'apply' : 'quit';
     if (mode === 'ask') {
       opts.out(unifiedDiff(o, opts.cwd, opts.colors));
       decision = await decide(name, opts.prompter, opts.out);

@@ -51,7 +51,22 @@ describe('--interactive', () => {
     expect(r.code).toBe(0);
     expect(r.output).not.toContain('Apply this change to b.c?');
     expect(snapshot(dir)).toEqual(before);
+    expect(r.output).toContain('unchanged b.c: not applied (quit)');
     expect(r.output).toContain('applied 0 of 2 change(s); not applied: a.c, b.c');
+  });
+
+  test('Ctrl-C at the question stops with exit 130 and writes nothing more; Ctrl-D is q', () => {
+    const dir = tempDir();
+    copyFixtures(dir, { 'a.c': 'minimal', 'b.c': 'minimal' });
+    const before = snapshot(dir);
+    const r = runCliOnPty(['--interactive', '.'], dir, { answers: ['\x03'], env: { NO_COLOR: '1' } });
+    expect(r.code).toBe(130);
+    expect(r.output).toContain('(interrupted)');
+    expect(snapshot(dir)).toEqual(before);
+    const d = runCliOnPty(['--interactive', '.'], dir, { answers: ['y', '\x04'], env: { NO_COLOR: '1' } });
+    expect(d.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'a.c'))).toEqual(expectedOutput('minimal'));
+    expect(d.output).toContain('applied 1 of 2 change(s); not applied: b.c');
   });
 
   test('without a terminal on stdin it fails at once with exit 2 and says why', () => {
