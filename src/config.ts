@@ -58,6 +58,9 @@ export interface Config {
   interactive?: boolean;
   stat?: boolean;
   explain?: boolean;
+  /** `verify` and `keep-failed`: verify conversions before writing them (the verifier's settings are in `verify`). */
+  verifyConverted?: boolean;
+  keepFailed?: boolean;
   /** Absolute paths. */
   report?: string;
   sarif?: string;
@@ -98,6 +101,8 @@ const KEYS: Record<string, { kind: Kind; set: (c: Config, v: never) => void }> =
   interactive: { kind: BOOLEAN, set: (c, v) => (c.interactive = v) },
   stat: { kind: BOOLEAN, set: (c, v) => (c.stat = v) },
   explain: { kind: BOOLEAN, set: (c, v) => (c.explain = v) },
+  verify: { kind: BOOLEAN, set: (c, v) => (c.verifyConverted = v) },
+  'keep-failed': { kind: BOOLEAN, set: (c, v) => (c.keepFailed = v) },
   report: { kind: { type: 'path' }, set: (c, v) => (c.report = v) },
   sarif: { kind: { type: 'path' }, set: (c, v) => (c.sarif = v) },
   // The verifier's.

@@ -26,6 +26,7 @@ function statusWord(o: FileOutcome, dryRun: boolean): string {
     case 'unchanged':
       return 'unchanged';
     case 'failed':
+      if (o.rule === 'verify') return 'verification failed';
       return o.inputError || o.writeError ? 'error' : 'refused';
     default:
       return 'skipped';

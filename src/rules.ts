@@ -15,6 +15,10 @@ const ENGINE_STEPS: TransformMeta[] = [
 /** Failures of the run itself rather than refusals of a rule. */
 export const INPUT_ERROR: TransformMeta = { id: 'unreadable-input', description: 'the file could not be read as a C or C++ source' };
 export const WRITE_ERROR: TransformMeta = { id: 'not-writable', description: 'the converted file could not be written in place' };
+export const VERIFY_FAILED: TransformMeta = {
+  id: 'verify',
+  description: 'the converted module did not build, import or pass a probe under a CPython found (--verify)',
+};
 export const CONVERTED: TransformMeta = {
   id: 'converted-to-multi-phase',
   description: 'the module was converted from single-phase to multi-phase initialisation (PEP 489)',
@@ -26,7 +30,7 @@ export function allRules(): TransformMeta[] {
   if (cached) return cached;
   // Required here, not at the top: reports that name no rule should not load the engine.
   const { PREPARATIONS, TRANSFORMS } = require('../transforms') as typeof import('../transforms');
-  const rules = [...PREPARATIONS.map((p) => p.meta), ...ENGINE_STEPS, ...TRANSFORMS.map((t) => t.meta), INPUT_ERROR, WRITE_ERROR, CONVERTED];
+  const rules = [...PREPARATIONS.map((p) => p.meta), ...ENGINE_STEPS, ...TRANSFORMS.map((t) => t.meta), INPUT_ERROR, WRITE_ERROR, VERIFY_FAILED, CONVERTED];
   cached = rules.map(({ id, description }) => ({ id, description }));
   return cached;
 }

@@ -1,18 +1,20 @@
 /**
  * `--sarif <file>`: the run as SARIF 2.1.0, for GitHub code scanning (and any SARIF viewer). One
  * result per refusal (level `warning`: the code is fine, it needs converting by hand) or failure
- * (level `error`: the file could not be read or written), at the line of the construct that caused it;
+ * (level `error`: the file could not be read or written, or its conversion failed --verify), at the line of the construct that caused it;
  * one `note` per converted module, at its `PyInit_<name>`. File URIs are relative to the repository
  * root (the nearest folder above the current one with a `.git`), under `%SRCROOT%`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
-import { allRules, CONVERTED, failureRule } from './rules';
+import { allRules, CONVERTED, failureRule, INPUT_ERROR, VERIFY_FAILED, WRITE_ERROR } from './rules';
 import type { FileOutcome } from './runner';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
+/** Rules whose results are errors: the file could not be read or written, or failed verification. */
+const FAILURES = new Set([INPUT_ERROR.id, WRITE_ERROR.id, VERIFY_FAILED.id]);
 
 /** The repository root above `cwd`, or `cwd` itself outside a repository. */
 export function repositoryRoot(cwd: string): string {
@@ -54,7 +56,7 @@ export function sarifReport(
   const rules: ReportingDescriptor[] = allRules().map((r) => ({
     id: r.id,
     shortDescription: { text: r.description },
-    defaultConfiguration: { level: r.id === CONVERTED.id ? 'note' : r.id === 'unreadable-input' || r.id === 'not-writable' ? 'error' : 'warning' },
+    defaultConfiguration: { level: r.id === CONVERTED.id ? 'note' : FAILURES.has(r.id) ? 'error' : 'warning' },
   }));
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const results: Result[] = [];
@@ -69,7 +71,7 @@ export function sarifReport(
   for (const o of outcomes) {
     if (o.status === 'failed') {
       const ruleId = failureRule(o);
-      const failure = o.inputError || o.writeError;
+      const failure = FAILURES.has(ruleId);
       const module = o.module ? `module ${o.module}: ` : '';
       results.push({
         ruleId,

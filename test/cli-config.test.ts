@@ -131,6 +131,8 @@ jobs = 4
 color = "never"
 stat = true
 explain = true
+verify = true
+keep-failed = false
 report = "out/report.md"
 sarif = "out/codemod.sarif"
 python = ["python3.12", "python3.13"]
@@ -152,6 +154,8 @@ no-sandbox = true
       exclude: { patterns: ['vendor/**'], base: dir },
       jobs: 4,
       color: 'never',
+      verifyConverted: true,
+      keepFailed: false,
       report: path.join(dir, 'out/report.md'),
     });
     expect(toVerifyOptions(c.verify)).toEqual({

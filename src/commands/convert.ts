@@ -210,7 +210,7 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
 
   const write = !s.dryRun && !s.check && !s.interactive;
   // With --verify nothing is written until its verification passed (black's --safe, in advance).
-  const verify = !!a.verify;
+  const verify = setting(a.verify, ctx.config?.verifyConverted, false);
   let interrupted = false;
   let prompter: import('../interactive').Prompter | undefined;
   const onSigint = () => {
@@ -338,7 +338,7 @@ async function verifyOutcomes(outcomes: FileOutcome[], a: ConvertArgs, ctx: Comm
   return outcomes.map((o) => {
     const v = o.status === 'changed' ? byPath.get(o.file) : undefined;
     if (!v) return o;
-    if (v.ok || a.keepFailed) {
+    if (v.ok || setting(a.keepFailed, ctx.config?.keepFailed, false)) {
       const done = write ? writeOutcome(o) : o;
       return v.ok ? done : { ...done, status: 'failed' as const, reason: `verification failed (written anyway, --keep-failed): ${v.reason}` };
     }
