@@ -6,7 +6,9 @@ import { Edit, remove, replace } from '../src/edits';
 import type { Node } from '../src/parse';
 import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
-import { children, same } from '../src/syntax';
+import { children, field, findAll, named, same } from '../src/syntax';
+import { labelTarget } from '../src/control-flow';
+import { lineStart } from '../src/text';
 
 /** Deleting one declarator of `PyObject *m, *d;` takes the comma that joins it to a neighbour. */
 function removeDeclarator(ctx: TransformContext, d: Node, rule: string): Edit {
@@ -18,6 +20,28 @@ function removeDeclarator(ctx: TransformContext, d: Node, rule: string): Edit {
   const prev = d.previousSibling;
   if (prev?.type === ',') return remove(prev.startIndex, d.endIndex, rule);
   return remove(d.startIndex, d.endIndex, rule);
+}
+
+/**
+ * `if (m == NULL) goto exit;` may have been the only jump to `exit:`: a label nothing jumps to any
+ * more would be a new -Wunused-label warning, so it goes (its statement stays).
+ */
+function orphanedLabels(ctx: TransformContext, rule: string): Edit[] {
+  const { body } = ctx.init;
+  const gone = findAll(body, (n) => n.type === 'goto_statement' && ctx.vanishes(n));
+  const edits: Edit[] = [];
+  for (const label of new Set(gone.map((g) => field(g, 'label')?.text))) {
+    if (!label) continue;
+    const remaining = findAll(body, (n) => n.type === 'goto_statement' && field(n, 'label')?.text === label && !ctx.vanishes(n));
+    if (remaining.length) continue;
+    const target = labelTarget(gone.find((g) => field(g, 'label')?.text === label)!, body);
+    const inner = target && named(target).find((c) => c.type !== 'statement_identifier');
+    if (!target || !inner) continue;
+    const ls = lineStart(ctx.text, target.startIndex);
+    const aloneOnLine = /^[ \t]*$/.test(ctx.text.slice(ls, target.startIndex)) && ctx.text.slice(target.startIndex, inner.startIndex).includes('\n');
+    edits.push(aloneOnLine ? remove(ls, lineStart(ctx.text, inner.startIndex), rule) : remove(target.startIndex, inner.startIndex, rule));
+  }
+  return edits;
 }
 
 export const removeCreate: Transform = {
@@ -32,6 +56,7 @@ export const removeCreate: Transform = {
     for (const r of ctx.init.rewrites) edits.push(replace(r.node.startIndex, r.node.endIndex, r.text, id));
     // `return PyModule_Create(&def);` after other init code: exec succeeds there.
     if (directReturn && ctx.hasExec) edits.push(replace(directReturn.startIndex, directReturn.endIndex, 'return 0;', id));
+    edits.push(...orphanedLabels(ctx, id));
     return edits;
   },
 };
