@@ -4,7 +4,7 @@
  * switches are not followed (the answer is then "unknown"), which makes the callers refuse.
  */
 import type { Node } from './parse';
-import { field, findAll, named, nextStatement, same } from './syntax';
+import { field, findAll, named, nextStatement, ofType, same } from './syntax';
 
 export type Next = Node | 'end' | 'unknown';
 
@@ -51,7 +51,7 @@ export function resolve(next: Next, body: Node, seen = new Set<number>()): Next 
 
 export function labelTarget(gotoStmt: Node, body: Node): Node | null {
   const label = field(gotoStmt, 'label')?.text;
-  return findAll(body, (n) => n.type === 'labeled_statement' && field(n, 'label')?.text === label)[0] ?? null;
+  return ofType(body, 'labeled_statement').filter((n) => field(n, 'label')?.text === label)[0] ?? null;
 }
 
 /** What runs after `stmt`, resolved to a real statement. */

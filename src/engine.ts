@@ -14,11 +14,11 @@ import { buildContext } from './context';
 import { findModuleInit } from './module-init';
 import type { ConvertOptions, GilChoice, InterpretersChoice } from './options';
 import { getParser, Lang, Node, parseProblems, parseWith } from './parse';
-import type { Parser } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
 import { Refusal } from './refusal';
 import { detectEol, lineOf } from './text';
 import { Conditional, maskInactiveBranches } from './conditionals';
-import type { TransformMeta } from './transform';
+import type { TransformContext, TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../transforms';
 import { guardReason } from '../transforms/once-per-process';
 import type { Recommendation, StateFinding } from './audit/state';
@@ -50,47 +50,52 @@ export interface EngineResult {
 const MIGHT_BE_MODULE = /PyInit_|PyModule_Create|PyMODINIT_FUNC/;
 const ALREADY_MULTI_PHASE = /\bPyModuleDef_Init\s*\(/;
 
-function withTree<T>(parser: Parser, text: string, fn: (root: Node) => T): T {
-  const tree = parseWith(parser, text);
-  try {
-    return fn(tree.rootNode);
-  } finally {
-    tree.delete();
+/**
+ * The trees of one conversion, by text: the input is parsed once and that tree serves the error
+ * count, every preparation that changes nothing, and the conversion itself.
+ */
+class Trees {
+  private readonly byText = new Map<string, Tree>();
+  constructor(private readonly parser: Parser) {}
+  root(text: string): Node {
+    let tree = this.byText.get(text);
+    if (!tree) {
+      tree = parseWith(this.parser, text);
+      this.byText.set(text, tree);
+    }
+    return tree.rootNode;
+  }
+  dispose(): void {
+    for (const t of this.byText.values()) t.delete();
+    this.byText.clear();
   }
 }
 
 type Range = { start: number; end: number };
 
 /**
- * Parses `text`; when that leaves errors, parses it again with the inactive branches of preprocessor
- * conditionals blanked (see maskInactiveBranches) and keeps whichever reads better. The masked
+ * The tree of `text`; when that has errors, the tree of the text with the inactive branches of
+ * preprocessor conditionals blanked (see maskInactiveBranches), if it reads better. The masked
  * ranges come back so that no edit lands in code the tree did not see.
  */
-function withBestTree<T>(parser: Parser, text: string, fn: (root: Node, masked: Range[], conditionals: Conditional[]) => T): T {
-  const tree = parseWith(parser, text);
-  try {
-    if (!tree.rootNode.hasError) return fn(tree.rootNode, [], []);
-    const m = maskInactiveBranches(text);
-    if (m.masked.length === 0) return fn(tree.rootNode, [], []);
-    const maskedTree = parseWith(parser, m.text);
-    try {
-      if (parseProblems(maskedTree.rootNode).length >= parseProblems(tree.rootNode).length) return fn(tree.rootNode, [], []);
-      return fn(maskedTree.rootNode, m.masked, m.conditionals);
-    } finally {
-      maskedTree.delete();
-    }
-  } finally {
-    tree.delete();
-  }
+function bestTree(trees: Trees, text: string): { root: Node; masked: Range[]; conditionals: Conditional[] } {
+  const plain = trees.root(text);
+  if (!plain.hasError) return { root: plain, masked: [], conditionals: [] };
+  const m = maskInactiveBranches(text);
+  if (m.masked.length === 0) return { root: plain, masked: [], conditionals: [] };
+  const masked = trees.root(m.text);
+  if (parseProblems(masked).length >= parseProblems(plain).length) return { root: plain, masked: [], conditionals: [] };
+  return { root: masked, masked: m.masked, conditionals: m.conditionals };
 }
 
 /** Problems of the better of the plain and the masked parse, outside the ranges in `skip`. */
-function countProblems(parser: Parser, text: string, skip: Range[] = []): number {
+function countProblems(trees: Trees, text: string, skip: Range[] = []): number {
   const count = (t: string) =>
-    withTree(parser, t, (root) => parseProblems(root).filter((n) => !skip.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)).length);
+    parseProblems(trees.root(t)).filter((n) => !skip.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)).length;
   const plain = count(text);
+  if (plain === 0) return 0;
   const masked = maskInactiveBranches(text);
-  return plain === 0 || masked.masked.length === 0 ? plain : Math.min(plain, count(masked.text));
+  return masked.masked.length === 0 ? plain : Math.min(plain, count(masked.text));
 }
 
 /** An edit may not touch a blanked branch, unless it removes the whole conditional around it. */
@@ -128,6 +133,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
   }
   if (!MIGHT_BE_MODULE.test(text)) return { status: 'skipped', reason: 'no module init in this file' };
   const parser = await getParser(lang);
+  const trees = new Trees(parser);
   const eol = detectEol(text);
   const applied: AppliedTransform[] = [];
   let module: string | undefined;
@@ -145,18 +151,18 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     return lineOf(after, index);
   };
   try {
-    const problemsBefore = countProblems(parser, text);
+    const problemsBefore = countProblems(trees, text);
     let current = text;
     history = [];
     for (const prep of PREPARATIONS) {
       rule = prep.meta.id;
       // Until it has nothing left to do: resolving an outer conditional can reveal an inner one.
       for (let round = 0; round < 4; round++) {
-        const edits = withTree(parser, current, (root) => {
-          const made = prep.apply({ text: current, root, lang, options });
-          if (!prep.worksOnText) checkEditsOutsideErrors(root, made);
-          return made;
-        });
+        const text0 = current;
+        // A preparation that reads text gets a tree only if it asks for one.
+        const ctx = { text: text0, lang, options, get root() { return trees.root(text0); } };
+        const edits = prep.apply(ctx);
+        if (!prep.worksOnText) checkEditsOutsideErrors(trees.root(text0), edits);
         if (edits.length === 0) break;
         if (round === 0) applied.push({ ...prep.meta });
         history.push({ before: current, edits });
@@ -165,7 +171,8 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     }
 
     rule = 'find-module-init';
-    const converted = withBestTree(parser, current, (root, masked, conditionals) => {
+    const converted = ((): { output: string; written: Range[]; ctx: TransformContext } | null => {
+      const { root, masked, conditionals } = bestTree(trees, current);
       const init = findModuleInit(root);
       if (!init) return null;
       module = init.name;
@@ -191,7 +198,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       checkEditsOutsideErrors(root, edits);
       checkEditsOutsideMasked(edits, masked, conditionals);
       return { output: applyEdits(current, edits, eol), written: outputRanges(edits, eol), ctx };
-    });
+    })();
     if (!converted) {
       if (applied.length) throw new Refusal(`no module init left after ${applied.map((a) => a.id).join(', ')}; convert it by hand`);
       return { status: 'skipped', reason: 'no module init in this file' };
@@ -201,7 +208,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     // in code we kept count.
     const { output, written, ctx } = converted;
     const guard = guardReason(ctx);
-    const problemsAfter = countProblems(parser, output, written);
+    const problemsAfter = countProblems(trees, output, written);
     if (problemsAfter > problemsBefore)
       throw new Refusal(`the converted code would not parse; this is a bug in pep489-codemod, please report it`);
     return {
@@ -220,5 +227,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     if (e instanceof OverlappingEditsError)
       return { status: 'failed', module, reason: `internal error: ${e.message}; please report it`, rule };
     throw e;
+  } finally {
+    trees.dispose();
   }
 }

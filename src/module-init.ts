@@ -149,7 +149,7 @@ export function findModuleInit(root: Node): ModuleInit | null {
         refuse(`PyInit_ and PyModule_Create appear only inside macros this tool cannot follow; convert it by hand`, root);
       return null;
     }
-    const mention = findAll(root, (n) => n.type === 'identifier' && n.text.startsWith('PyInit_'))[0];
+    const mention = ofType(root, 'identifier').filter((n) => n.text.startsWith('PyInit_'))[0];
     refuse(
       mention
         ? `${mention.text} is not one plain function definition (its header is split across #if branches, or built by a macro); convert it by hand`
@@ -187,7 +187,7 @@ export function findModuleInit(root: Node): ModuleInit | null {
     const call = ancestors(n).find((a) => a.type === 'call_expression');
     return !!call && /^PyState_(FindModule|AddModule)$/.test(calleeName(call) ?? '');
   };
-  const use = findAll(body, (n) => isIdentifier(n, def.name) && !isInside(n, create) && !handledElsewhere(n))[0];
+  const use = ofType(body, 'identifier').filter((n) => isIdentifier(n, def.name) && !isInside(n, create) && !handledElsewhere(n))[0];
   if (use)
     refuse(`PyInit_${name} uses the module definition ${def.name} beyond PyModule_Create (filled in at run time?); fill it in statically, then run again`, use);
 
@@ -218,7 +218,7 @@ function initHelper(root: Node, entryBody: Node, name: string, creates: Node[]):
       `PyInit_${name} does not call PyModule_Create itself: the module is created in a helper function (line ${elsewhere.startPosition.row + 1}) that PyInit does not simply return; move the creation into PyInit_${name} or convert by hand`,
       elsewhere,
     );
-  const params = field(findAll(helper, (n) => n.type === 'function_declarator')[0], 'parameters');
+  const params = field(ofType(helper, 'function_declarator')[0], 'parameters');
   if (params && !/^\(\s*(void)?\s*\)$/.test(params.text))
     refuse(`the init helper ${helperName} takes arguments; convert it by hand`, helper);
   const calls = ofType(root, 'call_expression').filter((c) => calleeName(c) === helperName);

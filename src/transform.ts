@@ -47,7 +47,8 @@ export interface Transform {
 /** What a preparation sees: the text as the previous preparation left it, freshly parsed. */
 export interface PreparationContext {
   text: string;
-  root: Node;
+  /** Parsed on first use (a preparation that reads only text never pays for it). */
+  readonly root: Node;
   lang: Lang;
   options: ConvertOptions;
 }

@@ -20,7 +20,7 @@ import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
-import { callArgs, calleeName, field, findAll, isIdentifier, isNullLiteral, named, same, unparen } from '../src/syntax';
+import { callArgs, calleeName, field, findAll, isIdentifier, isNullLiteral, named, ofType, same, unparen } from '../src/syntax';
 import { indentationAt } from '../src/text';
 import { fileMacros } from '../src/macros';
 
@@ -48,7 +48,7 @@ export function returnsFailure(n: Node | 'end' | 'unknown'): boolean {
 
 function gotosBeforeCreate(ctx: TransformContext): void {
   const { body, create, moduleVar } = ctx.init;
-  for (const g of findAll(body, (n) => n.type === 'goto_statement' && n.endIndex <= create.startIndex)) {
+  for (const g of ofType(body, 'goto_statement').filter((n) => n.endIndex <= create.startIndex)) {
     if (returnsModule(continuation(g, body), moduleVar))
       refuse(
         `this goto, taken before the module is created, ends at "return ${moduleVar};" while ${moduleVar} is still NULL; make that path return NULL explicitly, then run again`,
@@ -129,7 +129,7 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
   const { body, moduleVar } = ctx.init;
   // One from a header cannot be rewritten here (and the header has other users).
   for (const h of ctx.headerMacros ?? []) {
-    const use = findAll(body, (n) => isIdentifier(n, h.name))[0];
+    const use = ofType(body, 'identifier').filter((n) => isIdentifier(n, h.name))[0];
     if (use && !fileMacros(ctx.text).some((d) => d.name === h.name))
       refuse(
         `${h.name} (a macro from "${h.header}") returns from the function it is used in, which exec cannot let it do; call what it wraps and return -1 on failure by hand`,
@@ -140,14 +140,14 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
   for (const def of fileMacros(ctx.text)) {
     const returns = [...def.body.matchAll(/\breturn\b([^;\\]*)/g)];
     if (returns.length === 0) continue;
-    if (!findAll(body, (n) => isIdentifier(n, def.name)).length) continue;
+    if (!ofType(body, 'identifier').filter((n) => isIdentifier(n, def.name)).length) continue;
     const usedElsewhere = outside
       .split('\n')
       .some((l) => new RegExp(`\\b${def.name}\\b`).test(l) && !/^\s*#\s*(define|undef|ifn?def)\b/.test(l));
     if (usedElsewhere)
       refuse(
         `the macro ${def.name} returns from the function it is used in, and is used outside PyInit_${ctx.init.name} too; give the exec function its own macro by hand`,
-        findAll(body, (n) => isIdentifier(n, def.name))[0],
+        ofType(body, 'identifier').filter((n) => isIdentifier(n, def.name))[0],
       );
     for (const r of returns) {
       const value = r[1].trim().replace(/^\((.*)\)$/, '$1').trim();
@@ -158,7 +158,7 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
       else
         refuse(
           `the macro ${def.name} returns ${value || 'nothing'} from PyInit_${ctx.init.name}; rewrite it by hand to return -1 on failure and 0 on success`,
-          findAll(body, (n) => isIdentifier(n, def.name))[0],
+          ofType(body, 'identifier').filter((n) => isIdentifier(n, def.name))[0],
         );
     }
   }
@@ -174,7 +174,7 @@ export const errorReturns: Transform = {
     if (!ctx.hasExec) return [];
     const id = this.meta.id;
     gotosBeforeCreate(ctx);
-    const returns = findAll(ctx.init.body, (n) => n.type === 'return_statement' && !ctx.vanishes(n) && !same(n, ctx.init.directReturn));
+    const returns = ofType(ctx.init.body, 'return_statement').filter((n) => !ctx.vanishes(n) && !same(n, ctx.init.directReturn));
     return [
       ...returns.flatMap((r) => rewriteReturn(ctx, r, id)),
       ...rewriteModuleNulling(ctx, id),

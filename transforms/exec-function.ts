@@ -6,7 +6,7 @@
 import { replace } from '../src/edits';
 import type { Transform } from '../src/transform';
 import type { Node } from '../src/parse';
-import { field, findAll } from '../src/syntax';
+import { field, findAll, ofType } from '../src/syntax';
 
 /** Where a function's declaration starts, including an `extern "C"` written on it alone. */
 export function declarationStart(fn: Node): number {
@@ -22,7 +22,7 @@ export const execFunction: Transform = {
     // `MOD_INIT(x)`.
     const decl = field(fn, 'declarator')!;
     const type = field(fn, 'type')!;
-    const nameAt = findAll(decl, (n) => n.type === 'identifier')[0] ?? decl;
+    const nameAt = ofType(decl, 'identifier')[0] ?? decl;
     // Keep the file's layout: return type on its own line or not.
     const sep = /\n/.test(ctx.text.slice(type.endIndex, nameAt.startIndex)) ? '\n' : ' ';
     // `extern "C" PyMODINIT_FUNC PyInit_x(void)`: a static exec function cannot keep C linkage.

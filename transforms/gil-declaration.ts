@@ -10,7 +10,7 @@ import type { GilChoice } from '../src/options';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
 import type { Transform } from '../src/transform';
-import { ancestors, callArgs, calleeName, field, findAll, named, same } from '../src/syntax';
+import { ancestors, callArgs, calleeName, field, findAll, named, ofType, same } from '../src/syntax';
 
 const VALUES: Record<string, GilChoice> = { Py_MOD_GIL_NOT_USED: 'not-used', Py_MOD_GIL_USED: 'used' };
 
@@ -22,7 +22,7 @@ interface GilCall {
 }
 
 export function findGilCalls(init: ModuleInit): GilCall[] {
-  return findAll(init.body, (n) => calleeName(n) === 'PyUnstable_Module_SetGIL').map((call) => {
+  return ofType(init.body, 'call_expression').filter((n) => calleeName(n) === 'PyUnstable_Module_SetGIL').map((call) => {
     const valueText = callArgs(call)[1]?.text ?? '';
     const value = VALUES[valueText];
     if (!value) refuse(`PyUnstable_Module_SetGIL is given ${valueText || 'no value'}; expected Py_MOD_GIL_USED or Py_MOD_GIL_NOT_USED`, call);

@@ -12,7 +12,7 @@
 import { Edit, replace } from '../src/edits';
 import { refuse } from '../src/refusal';
 import type { Transform } from '../src/transform';
-import { callArgs, calleeName, findAll, isNullLiteral } from '../src/syntax';
+import { callArgs, calleeName, findAll, isNullLiteral, ofType } from '../src/syntax';
 import { indentationAt } from '../src/text';
 
 const NUMPY2_CALL: Record<string, string> = {
@@ -29,7 +29,7 @@ export const numpyImports: Transform = {
     if (!ctx.hasExec) return [];
     const id = this.meta.id;
     const edits: Edit[] = [];
-    for (const call of findAll(ctx.init.body, (n) => n.type === 'call_expression' && !ctx.vanishes(n))) {
+    for (const call of ofType(ctx.init.body, 'call_expression').filter((n) => !ctx.vanishes(n))) {
       const name = calleeName(call) ?? '';
       if (name in NUMPY2_CALL && callArgs(call).length === 0) {
         if (ctx.options.numpyImport !== 'numpy2') {

@@ -30,16 +30,16 @@ function moduleLevelFunctions(ctx: TransformContext): Set<string> {
   for (const entry of table ? named(field(table, 'value')!) : []) {
     const fnExpr = named(entry)[1];
     // `(PyCFunction)(void (*)(void))spam_system` names spam_system last.
-    const ids = fnExpr ? findAll(fnExpr, (n) => n.type === 'identifier') : [];
+    const ids = fnExpr ? ofType(fnExpr, 'identifier') : [];
     if (ids.length) names.add(ids[ids.length - 1].text);
   }
   return names;
 }
 
 function firstParameter(fn: Node): string | null {
-  const decl = findAll(fn, (n) => n.type === 'function_declarator')[0];
+  const decl = ofType(fn, 'function_declarator')[0];
   const first = decl && named(field(decl, 'parameters')!)[0];
-  const id = first && findAll(first, (n) => n.type === 'identifier').pop();
+  const id = first && ofType(first, 'identifier').pop();
   return id ? id.text : null;
 }
 
@@ -80,7 +80,7 @@ export const pystateCalls: Transform = {
       if (fn && isInside(fn, ctx.init.fn) && ctx.hasExec) module = ctx.param.name;
       else if (fn) {
         moduleFunctions ??= moduleLevelFunctions(ctx);
-        const name = findAll(fn, (n) => n.type === 'function_declarator')[0];
+        const name = ofType(fn, 'function_declarator')[0];
         const fnName = name && field(name, 'declarator')?.text;
         if (fnName && moduleFunctions.has(fnName)) module = firstParameter(fn);
       }

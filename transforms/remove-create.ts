@@ -6,7 +6,7 @@ import { Edit, remove, replace } from '../src/edits';
 import type { Node } from '../src/parse';
 import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
-import { children, field, findAll, named, same } from '../src/syntax';
+import { children, field, findAll, named, ofType, same } from '../src/syntax';
 import { labelTarget } from '../src/control-flow';
 import { lineStart } from '../src/text';
 
@@ -28,11 +28,11 @@ function removeDeclarator(ctx: TransformContext, d: Node, rule: string): Edit {
  */
 function orphanedLabels(ctx: TransformContext, rule: string): Edit[] {
   const { body } = ctx.init;
-  const gone = findAll(body, (n) => n.type === 'goto_statement' && ctx.vanishes(n));
+  const gone = ofType(body, 'goto_statement').filter((n) => ctx.vanishes(n));
   const edits: Edit[] = [];
   for (const label of new Set(gone.map((g) => field(g, 'label')?.text))) {
     if (!label) continue;
-    const remaining = findAll(body, (n) => n.type === 'goto_statement' && field(n, 'label')?.text === label && !ctx.vanishes(n));
+    const remaining = ofType(body, 'goto_statement').filter((n) => field(n, 'label')?.text === label && !ctx.vanishes(n));
     if (remaining.length) continue;
     const target = labelTarget(gone.find((g) => field(g, 'label')?.text === label)!, body);
     const inner = target && named(target).find((c) => c.type !== 'statement_identifier');

@@ -58,14 +58,14 @@ function declaredNames(decl: Node): { name: string; node: Node; declarator: Node
 function isConst(decl: Node, declarator: Node): boolean {
   // `const T x` / `T const x` / `T *const x`: the object itself cannot change.
   const typeQualifiers = named(decl).filter((c) => c.type === 'type_qualifier').map((c) => c.text);
-  const pointer = findAll(declarator, (n) => n.type === 'pointer_declarator');
+  const pointer = ofType(declarator, 'pointer_declarator');
   if (pointer.length) return pointer.some((p) => /\*\s*const\b/.test(p.text)) || (typeQualifiers.includes('const') && !/\*/.test(declarator.text));
   return typeQualifiers.includes('const');
 }
 
 function classifyVariable(decl: Node, declarator: Node, local: boolean): StateKind | null {
   if (decl.type !== 'declaration') return null;
-  if (findAll(declarator, (n) => n.type === 'function_declarator').length) return null; // a prototype
+  if (ofType(declarator, 'function_declarator').length) return null; // a prototype
   const storage = named(decl).filter((c) => c.type === 'storage_class_specifier').map((c) => c.text);
   if (storage.includes('extern') || storage.includes('typedef')) return null;
   if (local && !storage.includes('static')) return null;
@@ -100,7 +100,7 @@ export function auditState(root: Node): StateFinding[] {
       if (kind) add(name, node, kind);
     }
   for (const fn of ofType(root, 'function_definition'))
-    for (const decl of findAll(field(fn, 'body') ?? fn, (n) => n.type === 'declaration'))
+    for (const decl of ofType(field(fn, 'body') ?? fn, 'declaration'))
       for (const { name, node, declarator } of declaredNames(decl)) {
         const kind = classifyVariable(decl, declarator, true);
         if (kind) add(name, node, kind);
@@ -121,7 +121,7 @@ export const PROCESS_GLOBAL: ReadonlySet<StateKind> = new Set(['pyobject', 'stat
 
 /** Findings that exec touches: globals it names (sets, readies, exports) and state declared in it. */
 export function stateTouchedBy(findings: readonly StateFinding[], body: Node): StateFinding[] {
-  const names = new Set(findAll(body, (n) => n.type === 'identifier').map((n) => n.text));
+  const names = new Set(ofType(body, 'identifier').map((n) => n.text));
   const first = body.startPosition.row + 1;
   const last = body.endPosition.row + 1;
   const inBody = (f: StateFinding) => first <= f.line && f.line <= last;
