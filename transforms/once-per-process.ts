@@ -9,7 +9,8 @@
 import { insert } from '../src/edits';
 import type { Transform, TransformContext } from '../src/transform';
 import { lineStart } from '../src/text';
-import { named } from '../src/syntax';
+import { field, named, same } from '../src/syntax';
+import type { Node } from '../src/parse';
 import { insertionPointBefore } from './module-slots';
 
 /** Why the guard is added (one sentence), or null when it is not. */
@@ -41,9 +42,22 @@ function blockComment(sentence: string): string {
 
 /** Where the check goes: after the leading declarations (C89), before the first statement that stays. */
 function checkPoint(ctx: TransformContext): number {
+  // C89 declarations come first, also those under `#ifdef` (a preprocessor block of declarations).
+  const isDeclarations = (s: Node): boolean =>
+    s.type === 'declaration' ||
+    (/^preproc_(if|ifdef)$/.test(s.type) &&
+      named(s).every((c) => c.type === 'declaration' || same(c, field(s, 'name')) || same(c, field(s, 'condition')) || (/^preproc_(else|elif)$/.test(c.type) && isDeclarations(c)))) ||
+    (/^preproc_(else|elif)$/.test(s.type) && named(s).every((c) => c.type === 'declaration' || same(c, field(s, 'condition'))));
   const statements = named(ctx.init.body).filter((s) => !ctx.vanishes(s));
-  const first = statements.find((s) => s.type !== 'declaration');
-  return first ? lineStart(ctx.text, first.startIndex) : ctx.init.body.lastChild!.startIndex;
+  const first = statements.find((s) => !isDeclarations(s));
+  if (!first) return ctx.init.body.lastChild!.startIndex;
+  // Above the comment that introduces the statement, not between them.
+  let top: Node = first;
+  for (let prev = first.previousSibling; prev?.type === 'comment'; prev = prev.previousSibling) {
+    if ((ctx.text.slice(prev.endIndex, top.startIndex).match(/\n/g) ?? []).length > 1) break;
+    top = prev;
+  }
+  return lineStart(ctx.text, top.startIndex);
 }
 
 export const oncePerProcess: Transform = {

@@ -109,8 +109,10 @@ export function auditState(root: Node): StateFinding[] {
     const callee = calleeName(call) ?? '';
     if (/^PyState_(FindModule|AddModule|RemoveModule)$/.test(callee)) add(callee, call, 'pystate');
     else if (callee === 'PyCapsule_New') {
+      // `(void *)&spam_api` names spam_api: the data the capsule points at.
       const target = callArgs(call)[0];
-      add(target ? unparen(target).text.replace(/^&\s*/, '') : callee, call, 'capsule');
+      const ids = target ? ofType(target, 'identifier') : [];
+      add(ids.length ? ids[ids.length - 1].text : callee, call, 'capsule');
     } else if (callee === 'PyUnstable_Module_SetGIL') add(callee, call, 'gil-declaration');
   }
   return findings.sort((a, b) => a.line - b.line);
