@@ -23,6 +23,8 @@ export interface ConvertOptions {
   dropPy2?: boolean;
   /** How numpy's import_array()/import_umath() are rewritten: `any` numpy (import_array1(-1)) or numpy 2 headers. */
   numpyImport?: NumpyImportChoice;
+  /** Folders to find the file's quoted includes in, besides its own folder and its parents (-I). */
+  headerDirs?: string[];
 }
 
 export const DEFAULT_OPTIONS: ConvertOptions = {

@@ -48,7 +48,7 @@ export async function convertBytes(file: string, before: Buffer, convert: Conver
     if (e instanceof BinaryFileError) return { file, status: 'failed', inputError: true, reason: `${e.message}; pass C or C++ sources only` };
     throw e;
   }
-  const headerMacros = /^[ \t]*#[ \t]*include[ \t]*"/m.test(decoded.text) ? returningHeaderMacros(file, decoded.text) : [];
+  const headerMacros = /^[ \t]*#[ \t]*include[ \t]*"/m.test(decoded.text) ? returningHeaderMacros(file, decoded.text, convert.headerDirs) : [];
   const result = await convertText(decoded.text, langForPath(file), convert, { headerMacros });
   const outcome: FileOutcome = { file, ...result, before, decoded };
   if (result.status === 'changed') outcome.after = encode({ ...decoded, text: result.output! });

@@ -124,6 +124,18 @@ function rewriteModuleNulling(ctx: TransformContext, id: string): Edit[] {
  * right only when every use of the macro is in the exec function: otherwise refused, naming it.
  * Definitions on the Python 2 side of a version conditional are left alone.
  */
+/** Does every use of the function-like macro `name` in exec pass NULL or the module as argument `i`? */
+function passesOnlyNullOrModule(ctx: TransformContext, name: string, i: number): boolean {
+  const calls = ofType(ctx.init.body, 'call_expression').filter((c) => calleeName(c) === name);
+  return (
+    calls.length > 0 &&
+    calls.every((c) => {
+      const arg = callArgs(c)[i];
+      return !!arg && (isNullLiteral(arg) || (!!ctx.init.moduleVar && isIdentifier(unparen(arg), ctx.init.moduleVar)));
+    })
+  );
+}
+
 function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
   const edits: Edit[] = [];
   const { body, moduleVar } = ctx.init;
@@ -155,6 +167,9 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
       const len = r[1].trim().length;
       if (/^(NULL|0|\(\s*PyObject\s*\*\s*\)\s*NULL)$/.test(value)) edits.push(replace(at, at + len, ' -1'.trim(), id));
       else if (moduleVar && value === moduleVar) edits.push(replace(at, at + len, '0', id));
+      else if (def.params?.includes(value) && passesOnlyNullOrModule(ctx, def.name, def.params.indexOf(value)))
+        // `#define init_return(v) return v`, used as init_return(NULL) and init_return(m).
+        edits.push(replace(at, at + len, `(${value}) ? 0 : -1`, id));
       else
         refuse(
           `the macro ${def.name} returns ${value || 'nothing'} from PyInit_${ctx.init.name}; rewrite it by hand to return -1 on failure and 0 on success`,

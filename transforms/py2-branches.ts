@@ -30,7 +30,9 @@ function initExtents(text: string): { start: number; end: number }[] {
     const close = open === -1 ? -1 : matchingBrace(text, open);
     return { start: at, end: close === -1 ? at : close + 1 };
   };
-  const header = /\bPyInit_\w+\s*\(\s*(void)?\s*\)/g;
+  // `PyInit_x(void)`, or a macro the file defines as PyInit_x: `#define init_function PyInit_x`.
+  const aliases = [...text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+PyInit_\w+[ \t]*$/gm)].map((m) => m[1]);
+  const header = new RegExp(`\\b(?:PyInit_\\w+${aliases.map((a) => '|' + a).join('')})\\s*\\(\\s*(void)?\\s*\\)`, 'g');
   for (let m = header.exec(text); m; m = header.exec(text)) {
     const after = text.slice(m.index + m[0].length).trimStart();
     if (after.startsWith(';')) continue; // a prototype

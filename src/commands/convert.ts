@@ -140,6 +140,8 @@ function settings(a: ConvertArgs, ctx: CommandContext): Settings {
       oncePerProcess: setting(a.oncePerProcess, c?.oncePerProcess, DEFAULT_OPTIONS.oncePerProcess),
       dropPy2: setting(a.dropPy2, c?.dropPy2, DEFAULT_OPTIONS.dropPy2),
       numpyImport: setting(a.numpyImport, c?.numpyImport, DEFAULT_OPTIONS.numpyImport),
+      // The build's -I folders are where the file's own headers (and their macros) are found too.
+      headerDirs: (stringList(a.includeDir) ?? c?.verify.includeDirs ?? []).map((d) => path.resolve(ctx.io.cwd, d)),
     },
   };
 }
