@@ -20,9 +20,10 @@ import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
-import { callArgs, calleeName, field, findAll, isIdentifier, isNullLiteral, named, ofType, same, unparen } from '../src/syntax';
+import { callArgs, calleeName, field, findAll, isIdentifier, isInside, isNullLiteral, named, ofType, same, unparen } from '../src/syntax';
 import { indentationAt } from '../src/text';
 import { fileMacros } from '../src/macros';
+import { moduleCleanupBlocks } from './module-decrefs';
 
 /** C-API functions that set an exception and always return NULL. */
 const ALWAYS_NULL = new Set([
@@ -101,9 +102,10 @@ function rewriteModuleNulling(ctx: TransformContext, id: string): Edit[] {
   const { body, moduleVar } = ctx.init;
   if (!moduleVar) return [];
   const edits: Edit[] = [];
+  const cleanups = moduleCleanupBlocks(ctx);
   const assignments = findAll(
     body,
-    (n) => n.type === 'assignment_expression' && isIdentifier(field(n, 'left'), moduleVar) && !ctx.vanishes(n),
+    (n) => n.type === 'assignment_expression' && isIdentifier(field(n, 'left'), moduleVar) && !ctx.vanishes(n) && !cleanups.some((c) => isInside(n, c)),
   );
   for (const a of assignments) {
     const stmt = a.parent!;

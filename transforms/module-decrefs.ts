@@ -9,8 +9,8 @@ import { continuation } from '../src/control-flow';
 import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
-import type { Transform } from '../src/transform';
-import { callArgs, calleeName, field, findAll, isIdentifier, nextStatement, unparen } from '../src/syntax';
+import type { Transform, TransformContext } from '../src/transform';
+import { callArgs, calleeName, field, findAll, isIdentifier, isInside, isNullLiteral, named, nextStatement, ofType, unparen } from '../src/syntax';
 import { returnsModule } from './error-returns';
 
 const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'Py_XDecRef']);
@@ -18,6 +18,32 @@ const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'P
 /** True when evaluating `cond` has no side effect, so an `if` around a removed DECREF can go whole. */
 function isPure(cond: Node): boolean {
   return findAll(cond, (n) => /^(call_expression|assignment_expression|update_expression)$/.test(n.type)).length === 0;
+}
+
+/**
+ * `if (m != NULL) { Py_DECREF(m); m = NULL; }` on an error path, with no `return m;` after it: the
+ * whole block only released the module, so it goes whole (rather than leaving an empty `if`).
+ */
+export function moduleCleanupBlocks(ctx: TransformContext): Node[] {
+  const { body, moduleVar } = ctx.init;
+  if (!moduleVar || !ctx.hasExec) return [];
+  const releasesOrNulls = (st: Node) => {
+    if (st.type !== 'expression_statement') return false;
+    const e = named(st)[0];
+    if (!e) return false;
+    if (e.type === 'call_expression') return RELEASES.has(calleeName(e) ?? '') && isIdentifier(unparen(callArgs(e)[0] ?? e), moduleVar);
+    return e.type === 'assignment_expression' && isIdentifier(field(e, 'left'), moduleVar) && isNullLiteral(field(e, 'right'));
+  };
+  const returnsM = ofType(body, 'return_statement').filter((r) => returnsModule(r, moduleVar));
+  return ofType(body, 'if_statement').filter((i) => {
+    if (field(i, 'alternative') || ctx.vanishes(i)) return false;
+    const cond = field(i, 'condition')!;
+    const ids = ofType(cond, 'identifier').filter((n) => n.text !== 'NULL');
+    if (!isPure(cond) || ids.length !== 1 || ids[0].text !== moduleVar) return false;
+    const then = field(i, 'consequence')!;
+    const stmts = then.type === 'compound_statement' ? named(then) : [then];
+    return stmts.length > 0 && stmts.every(releasesOrNulls) && !returnsM.some((r) => r.startIndex > i.startIndex);
+  });
 }
 
 export const moduleDecrefs: Transform = {
@@ -30,9 +56,11 @@ export const moduleDecrefs: Transform = {
       body,
       (n) => RELEASES.has(calleeName(n) ?? '') && isIdentifier(unparen(callArgs(n)[0] ?? n), moduleVar) && !ctx.vanishes(n),
     );
-    const deletions: Node[] = [];
+    const cleanups = moduleCleanupBlocks(ctx);
+    const deletions: Node[] = [...cleanups];
     const edits: Edit[] = [];
     for (const call of calls) {
+      if (cleanups.some((c) => isInside(call, c))) continue;
       const stmt = call.parent!;
       if (stmt.type !== 'expression_statement') refuse(`${call.text} is part of a larger expression; convert it by hand`, call);
       if (calleeName(call) === 'Py_CLEAR' && returnsModule(continuation(stmt, body), moduleVar)) {
