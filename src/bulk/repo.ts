@@ -40,6 +40,10 @@ export async function planOnly(run: Run, repo: string): Promise<void> {
     if (!status.todo) run.counts.existing++;
     else run.counts.created++;
     io.stdout(`  ${status.todo ? 'would create' : 'exists'} ${b.name}: ${mods}\n`);
+    for (const m of b.modules) {
+      const failed = rec?.leftOut.find((l) => l.kind === 'verification' && l.file === m.file && l.blob === m.blob);
+      if (failed && status.todo) io.stdout(`    ${m.file} failed verification in an earlier run (${failed.reason}): it is verified again, or left out\n`);
+    }
     const title = done?.title ?? branchTitle(run.templates, facts(run, f, b, b.modules, []));
     io.stdout(`    title: ${title}\n`);
     if (r.push && !(done?.pushed && !status.todo)) io.stdout(`    would push to ${r.remote}\n`);
@@ -50,7 +54,7 @@ export async function planOnly(run: Run, repo: string): Promise<void> {
     run.counts.leftOut++;
     io.stdout(`  left out ${l.file}${l.module ? ` (${l.module})` : ''}: ${l.reason}\n`);
   }
-  io.stdout(`  would write ${path.join(r.out, f.folder)}/<branch>.md for each new branch\n`);
+  if (f.branches.length > 0) io.stdout(`  would write a PR body per new branch in ${path.join(r.out, f.folder)}\n`);
 }
 
 export async function processRepo(run: Run, repo: string): Promise<void> {
