@@ -12,7 +12,8 @@ function moduleSources() {
     .readdirSync(FIXTURES)
     .filter((name) => {
       const meta = path.join(FIXTURES, name, 'meta.json');
-      return !known[name] && fs.existsSync(meta) && JSON.parse(fs.readFileSync(meta, 'utf8')).status === 'changed';
+      // C fixtures only: the tree is of .c files.
+      return !known[name] && fs.existsSync(path.join(FIXTURES, name, 'input.c')) && fs.existsSync(meta) && JSON.parse(fs.readFileSync(meta, 'utf8')).status === 'changed';
     })
     .sort()
     .map((name) => fs.readFileSync(path.join(FIXTURES, name, 'input.c'), 'latin1'));

@@ -21,7 +21,7 @@ export function guardReason(ctx: TransformContext): string | null {
   const names = [...new Set(ctx.audit.touched.map((t) => t.name))];
   if (!names.length) return null;
   return (
-    `Exec refuses to run twice in one process: it sets up ${names.join(', ')}, process-global state ` +
+    `Exec refuses to run twice in one process: it uses ${names.join(', ')}, process-global state ` +
     `that a second exec (a re-import, a legacy subinterpreter) would overwrite or share.`
   );
 }

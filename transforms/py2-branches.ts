@@ -32,10 +32,17 @@ function initExtents(text: string): { start: number; end: number }[] {
   };
   // `PyInit_x(void)`, or a macro the file defines as PyInit_x: `#define init_function PyInit_x`.
   const aliases = [...text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+PyInit_\w+[ \t]*$/gm)].map((m) => m[1]);
-  const header = new RegExp(`\\b(?:PyInit_\\w+${aliases.map((a) => '|' + a).join('')})\\s*\\(\\s*(void)?\\s*\\)`, 'g');
+  // ... or `MOD_INIT(foo)` for `#define MOD_INIT(name) PyMODINIT_FUNC PyInit_##name(void)`.
+  const initMacros = [...text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)\(\s*(\w+)\s*\)[^\n]*\bPyInit_\s*##\s*\2\b/gm)].map((m) => m[1]);
+  const header = new RegExp(
+    `\\b(?:PyInit_\\w+${aliases.map((a) => '|' + a).join('')})\\s*\\(\\s*(void)?\\s*\\)` +
+      initMacros.map((m) => `|\\b${m}\\s*\\(\\s*\\w+\\s*\\)`).join(''),
+    'g',
+  );
   for (let m = header.exec(text); m; m = header.exec(text)) {
     const after = text.slice(m.index + m[0].length).trimStart();
     if (after.startsWith(';')) continue; // a prototype
+    if (/^[ \t]*#/.test(text.slice(text.lastIndexOf('\n', m.index) + 1, m.index))) continue; // a #define
     const extent = extentOf(m.index, m.index + m[0].length);
     out.push(extent);
     const helper = /\breturn\s+(\w+)\s*\(\s*\)\s*;/.exec(text.slice(extent.start, extent.end))?.[1];
