@@ -82,7 +82,7 @@ describe('bulk-pr, local only', () => {
     expect(body).toContain('| `Py_mod_gil` | `Py_MOD_GIL_USED` |');
     expect(body).toContain('| `Py_mod_exec` | `textbook_spam_exec` |');
     expect(body).toContain('`SpamError` at `src/spam/textbook_spam.c:4`');
-    expect(body).toContain('**added.** Exec refuses to run twice in one process: it sets up SpamError');
+    expect(body).toContain('**added.** Exec refuses to run twice in one process: it uses SpamError');
     expect(body).toContain('Not verified: verification turned off');
     expect(body).toContain('git switch pep489/textbook_spam');
     expect(body).toContain('## What to review');
