@@ -19,6 +19,11 @@ export interface Conditional {
   start: number;
   end: number;
   branches: Branch[];
+  /**
+   * Macros this file defines only on the Python 3 side of a version test (`#if PY_MAJOR_VERSION >= 3`
+   * / `#define LEV_PYTHON3`): a test of one is a version test too. Shared by all conditionals.
+   */
+  py3Markers: ReadonlySet<string>;
 }
 
 const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/;
@@ -46,7 +51,7 @@ export function scanConditionals(text: string): Conditional[] {
       const condition = m[2].replace(/\/\*.*?\*\//g, ' ').replace(/\/\/.*$/, '').trim();
       const top = open[open.length - 1];
       if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
-        const c: Conditional = { start: pos, end: -1, branches: [] };
+        const c: Conditional = { start: pos, end: -1, branches: [], py3Markers: NO_MARKERS };
         c.branches.push({ kind, condition, directiveStart: pos, bodyStart: next, bodyEnd: -1 });
         open.push(c);
         done.push(c);
@@ -62,7 +67,30 @@ export function scanConditionals(text: string): Conditional[] {
     }
     pos = next;
   }
-  return done.filter((c) => c.end !== -1);
+  const closed = done.filter((c) => c.end !== -1);
+  const markers = py3Markers(text, closed);
+  for (const c of closed) c.py3Markers = markers;
+  return closed;
+}
+
+const NO_MARKERS: ReadonlySet<string> = new Set();
+
+/** Object-like macros defined (empty or as 1) only inside the Python 3 branch of a version test. */
+function py3Markers(text: string, conditionals: Conditional[]): ReadonlySet<string> {
+  const inside: { name: string; at: number }[] = [];
+  for (const c of conditionals) {
+    const b = isVersionConditional(c) ? py3Branch(c) : null;
+    if (!b) continue;
+    const body = text.slice(b.bodyStart, b.bodyEnd);
+    for (const m of body.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]*(1)?[ \t]*(\/\*.*\*\/|\/\/.*)?\r?$/gm))
+      inside.push({ name: m[1], at: b.bodyStart + m.index! });
+  }
+  const out = new Set<string>();
+  for (const { name, at } of inside) {
+    const elsewhere = [...text.matchAll(new RegExp(`^[ \\t]*#[ \\t]*(define|undef)[ \\t]+${name}\\b`, 'gm'))].some((m) => m.index !== at);
+    if (!elsewhere) out.add(name);
+  }
+  return out;
 }
 
 /** Macros projects define for "this is Python 3": IS_PY3K, PY3K, PY3, IS_PY3, PYTHON3, ... */
@@ -88,11 +116,11 @@ function compare(a: number, op: string, b: number): boolean | null {
 }
 
 /** Is this `#if` expression true on Python 3? null when it is not a Python 2/3 test. */
-function py3Expression(expr: string): boolean | null {
+function py3Expression(expr: string, markers: ReadonlySet<string>): boolean | null {
   let e = expr.trim();
   while (/^\(.*\)$/.test(e) && balanced(e.slice(1, -1))) e = e.slice(1, -1).trim();
   if (e.startsWith('!')) {
-    const inner = py3Expression(e.slice(1));
+    const inner = py3Expression(e.slice(1), markers);
     return inner === null ? null : !inner;
   }
   let m = /^PY_MAJOR_VERSION\s*(>=|>|<=|<|==|!=)\s*(\d+)$/.exec(e);
@@ -107,7 +135,7 @@ function py3Expression(expr: string): boolean | null {
     return compare(0x03080000, m[1], v);
   }
   m = /^defined\s*\(?\s*(\w+)\s*\)?$/.exec(e);
-  if (m && PY3_MACRO.test(m[1])) return true;
+  if (m && (PY3_MACRO.test(m[1]) || markers.has(m[1]))) return true;
   if (PY3_MACRO.test(e)) return true;
   return null;
 }
@@ -122,11 +150,12 @@ function balanced(s: string): boolean {
 }
 
 /** Truth of a branch's own test on Python 3 (`#else` is handled by the caller). */
-export function py3Truth(b: Branch): boolean | null {
-  if (b.kind === 'ifdef') return PY3_MACRO.test(b.condition) ? true : null;
-  if (b.kind === 'ifndef') return PY3_MACRO.test(b.condition) ? false : null;
+export function py3Truth(b: Branch, markers: ReadonlySet<string> = NO_MARKERS): boolean | null {
+  const marker = PY3_MACRO.test(b.condition) || markers.has(b.condition);
+  if (b.kind === 'ifdef') return marker ? true : null;
+  if (b.kind === 'ifndef') return marker ? false : null;
   if (b.kind === 'else') return true;
-  return py3Expression(b.condition);
+  return py3Expression(b.condition, markers);
 }
 
 /**
@@ -135,7 +164,7 @@ export function py3Truth(b: Branch): boolean | null {
  */
 export function py3Branch(c: Conditional): Branch | null | undefined {
   for (const b of c.branches) {
-    const t = py3Truth(b);
+    const t = py3Truth(b, c.py3Markers);
     if (t === null) return undefined;
     if (t) return b;
   }
@@ -143,7 +172,7 @@ export function py3Branch(c: Conditional): Branch | null | undefined {
 }
 
 export function isVersionConditional(c: Conditional): boolean {
-  return c.branches.some((b) => b.kind !== 'else' && py3Truth(b) !== null) && py3Branch(c) !== undefined;
+  return c.branches.some((b) => b.kind !== 'else' && py3Truth(b, c.py3Markers) !== null) && py3Branch(c) !== undefined;
 }
 
 /**
@@ -153,21 +182,32 @@ export function isVersionConditional(c: Conditional): boolean {
  * around them. The kept branch is the one Python 3 takes for a version test, else the first one
  * whose condition is not a literal 0.
  */
-export function maskInactiveBranches(text: string): { text: string; masked: { start: number; end: number }[]; conditionals: Conditional[] } {
+export function maskInactiveBranches(text: string): {
+  text: string;
+  masked: { start: number; end: number }[];
+  /** The blanked branches (code, not only directive lines). */
+  hidden: { start: number; end: number }[];
+  conditionals: Conditional[];
+} {
   const conditionals = scanConditionals(text);
   const masked: { start: number; end: number }[] = [];
+  const hidden: { start: number; end: number }[] = [];
   for (const c of conditionals) {
     if (c.branches.length < 2) continue;
     const keep = isVersionConditional(c)
       ? py3Branch(c)
       : c.branches.find((b) => !(b.kind === 'if' && /^\(?\s*0\s*\)?$/.test(b.condition))) ?? null;
     // Every directive line goes, and every branch but the kept one: what is left reads as plain C.
-    for (const b of c.branches) masked.push(b === keep ? { start: b.directiveStart, end: b.bodyStart } : { start: b.directiveStart, end: b.bodyEnd });
+    for (const b of c.branches) {
+      const r = b === keep ? { start: b.directiveStart, end: b.bodyStart } : { start: b.directiveStart, end: b.bodyEnd };
+      masked.push(r);
+      if (b !== keep) hidden.push(r);
+    }
     const last = c.branches[c.branches.length - 1];
     masked.push({ start: last.bodyEnd, end: c.end });
   }
-  if (masked.length === 0) return { text, masked, conditionals };
+  if (masked.length === 0) return { text, masked, hidden, conditionals };
   const chars = text.split('');
   for (const r of masked) for (let i = r.start; i < r.end; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
-  return { text: chars.join(''), masked, conditionals };
+  return { text: chars.join(''), masked, hidden, conditionals };
 }

@@ -17,7 +17,9 @@ import { getParser, Lang, Node, parseProblems, parseWith } from './parse';
 import type { Parser, Tree } from 'web-tree-sitter';
 import { Refusal } from './refusal';
 import { detectEol, lineOf } from './text';
-import { Conditional, maskInactiveBranches } from './conditionals';
+import type { Conditional } from './conditionals';
+import { fileMacros } from './macros';
+import { countReadableProblems, readableTree } from './readable-tree';
 import type { TransformContext, TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../transforms';
 import { guardReason } from '../transforms/once-per-process';
@@ -74,28 +76,42 @@ class Trees {
 type Range = { start: number; end: number };
 
 /**
- * The tree of `text`; when that has errors, the tree of the text with the inactive branches of
- * preprocessor conditionals blanked (see maskInactiveBranches), if it reads better. The masked
- * ranges come back so that no edit lands in code the tree did not see.
+ * Code blanked to make the file parse (readable-tree.ts) that sits inside the init escapes every
+ * rule, so it may only be code no rule would touch: no return or goto, no module variable, no
+ * module API, no macro that returns, no process-global state the audit knows.
  */
-function bestTree(trees: Trees, text: string): { root: Node; masked: Range[]; conditionals: Conditional[] } {
-  const plain = trees.root(text);
-  if (!plain.hasError) return { root: plain, masked: [], conditionals: [] };
-  const m = maskInactiveBranches(text);
-  if (m.masked.length === 0) return { root: plain, masked: [], conditionals: [] };
-  const masked = trees.root(m.text);
-  if (parseProblems(masked).length >= parseProblems(plain).length) return { root: plain, masked: [], conditionals: [] };
-  return { root: masked, masked: m.masked, conditionals: m.conditionals };
-}
-
-/** Problems of the better of the plain and the masked parse, outside the ranges in `skip`. */
-function countProblems(trees: Trees, text: string, skip: Range[] = []): number {
-  const count = (t: string) =>
-    parseProblems(trees.root(t)).filter((n) => !skip.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)).length;
-  const plain = count(text);
-  if (plain === 0) return 0;
-  const masked = maskInactiveBranches(text);
-  return masked.masked.length === 0 ? plain : Math.min(plain, count(masked.text));
+function checkHiddenCodeInert(text: string, hidden: Range[], fn: Node, ctx: TransformContext): void {
+  const returning = new Set([
+    ...fileMacros(text).filter((m) => /\b(return|goto)\b/.test(m.body)).map((m) => m.name),
+    ...(ctx.headerMacros ?? []).map((m) => m.name),
+  ]);
+  const state = new Set(ctx.audit.findings.map((f) => f.name));
+  for (const r of hidden) {
+    if (!(fn.startIndex < r.end && r.start < fn.endIndex)) continue;
+    for (const m of text.slice(r.start, r.end).matchAll(/\b[A-Za-z_]\w*\b/g)) {
+      const word = m[0];
+      const why =
+        word === 'return' || word === 'goto'
+          ? `a ${word}`
+          : word === ctx.init.moduleVar
+            ? 'the module variable'
+            : word === ctx.init.def.name
+              ? 'the module definition'
+              : /^(PyModule_|PyState_|PyUnstable_Module_|import_(array|umath|ufunc)$)/.test(word)
+                ? word
+                : returning.has(word)
+                  ? `${word}, a macro that returns`
+                  : state.has(word)
+                    ? `${word}, process-global state`
+                    : null;
+      if (!why) continue;
+      const line = lineOf(text, r.start + (m.index ?? 0));
+      throw new Refusal(
+        `this file only parses with some preprocessor branches hidden, and the one at line ${lineOf(text, r.start)} inside the init uses ${why} (line ${line}), which the conversion would have to change; convert it by hand`,
+        lineOf(text, r.start),
+      );
+    }
+  }
 }
 
 /** An edit may not touch a blanked branch, unless it removes the whole conditional around it. */
@@ -151,7 +167,8 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     return lineOf(after, index);
   };
   try {
-    const problemsBefore = countProblems(trees, text);
+    const parse = (t: string) => trees.root(t);
+    const problemsBefore = countReadableProblems(parse, text, lang);
     let current = text;
     history = [];
     for (const prep of PREPARATIONS) {
@@ -172,21 +189,20 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
 
     rule = 'find-module-init';
     const converted = ((): { output: string; written: Range[]; ctx: TransformContext } | null => {
-      const { root, masked, conditionals } = bestTree(trees, current);
+      const { root, masked, hidden, conditionals } = readableTree(parse, current, lang);
       const init = findModuleInit(root);
       if (!init) return null;
       module = init.name;
-      // Hidden branches inside the init or the definition would escape every rule: refuse.
-      for (const n of [init.entry, init.fn, init.def.declaration]) {
-        const hidden = masked.find((r) => n.startIndex < r.end && r.start < n.endIndex);
-        if (hidden)
-          throw new Refusal(
-            `this file only parses with some preprocessor branches hidden, and one of them (line ${lineOf(current, hidden.start)}) is inside ${n === init.def.declaration ? 'the module definition' : 'the init function'}; convert it by hand`,
-            lineOf(current, hidden.start),
-          );
-      }
+      // Blanked lines inside the definition would escape every rule: refuse.
+      const inDef = masked.find((r) => init.def.declaration.startIndex < r.end && r.start < init.def.declaration.endIndex);
+      if (inDef)
+        throw new Refusal(
+          `this file only parses with some preprocessor branches hidden, and one of them (line ${lineOf(current, inDef.start)}) is inside the module definition; convert it by hand`,
+          lineOf(current, inDef.start),
+        );
       const ctx = buildContext(current, root, lang, init, options);
       ctx.headerMacros = env.headerMacros ?? [];
+      for (const fn of [init.entry, init.fn]) checkHiddenCodeInert(current, hidden, fn, ctx);
       const edits: Edit[] = [];
       for (const t of TRANSFORMS) {
         rule = t.meta.id;
@@ -208,7 +224,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     // in code we kept count.
     const { output, written, ctx } = converted;
     const guard = guardReason(ctx);
-    const problemsAfter = countProblems(trees, output, written);
+    const problemsAfter = countReadableProblems(parse, output, lang, written);
     if (problemsAfter > problemsBefore)
       throw new Refusal(`the converted code would not parse; this is a bug in pep489-codemod, please report it`);
     return {

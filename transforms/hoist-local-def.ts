@@ -3,6 +3,7 @@
  * function: the new `PyInit` and the slots array both need to see it, and exec must not own it.
  */
 import { insert } from '../src/edits';
+import { insideAny, nonCodeRanges } from '../src/non-code';
 import { fileScopeFunctions, functionName, initFunctionName } from '../src/module-init';
 import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
@@ -38,8 +39,12 @@ export const hoistLocalDef: Preparation = {
       refuse(`the module definition inside PyInit is not static (it lives on the stack); make it static or move it to file scope`, decl);
     const name = named(decl).find((d) => d.type === 'init_declarator')!;
     const defName = field(name, 'declarator')!.text;
-    const outside = text.slice(0, fn.startIndex) + text.slice(fn.endIndex);
-    if (new RegExp(`\\b${defName}\\b`).test(outside))
+    // Another `defName` in code (not in a comment, a string or a `#define` line) outside the init.
+    const nonCode = nonCodeRanges(text);
+    const clash = [...text.matchAll(new RegExp(`\\b${defName}\\b`, 'g'))].some(
+      (m) => (m.index! < fn.startIndex || m.index! >= fn.endIndex) && !insideAny(nonCode, m.index!),
+    );
+    if (clash)
       refuse(`moving the module definition ${defName} to file scope would clash with another ${defName} in this file; rename one`, decl);
     // Dedent by the declaration's own indentation, so it reads as file-scope code.
     const indent = indentationAt(text, decl.startIndex);

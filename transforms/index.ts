@@ -5,6 +5,7 @@
 import type { Preparation, Transform } from '../src/transform';
 import { hoistLocalDef } from './hoist-local-def';
 import { py2Branches } from './py2-branches';
+import { expandModuleMacros } from './expand-module-macros';
 import { pystateCalls } from './pystate-calls';
 import { execFunction } from './exec-function';
 import { removeCreate } from './remove-create';
@@ -19,7 +20,7 @@ import { oncePerProcess } from './once-per-process';
 import { numpyImports } from './numpy-imports';
 
 /** Reshaping into the plain single-phase shape, each on a fresh parse, before the transforms. */
-export const PREPARATIONS: readonly Preparation[] = [py2Branches, hoistLocalDef];
+export const PREPARATIONS: readonly Preparation[] = [py2Branches, expandModuleMacros, hoistLocalDef];
 
 export const TRANSFORMS: readonly Transform[] = [
   pystateCalls,

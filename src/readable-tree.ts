@@ -1,0 +1,138 @@
+/**
+ * The tree the transforms work on, when the plain parse has errors.
+ *
+ * tree-sitter reads C, not the preprocessor. Valid code where a conditional splits a construct
+ * (two `#if` branches that each open a brace, an `} else` closed under `#endif`, an `#ifndef
+ * NDEBUG` entry in a method table) makes it lose everything around, sometimes the module init.
+ * Two readings are tried on a copy of the text, with blanked characters so that offsets and lines
+ * stay where they were:
+ *
+ *  1. every multi-branch conditional keeps one branch (maskInactiveBranches);
+ *  2. then, round by round, the single-branch conditionals tree-sitter still cannot place (its
+ *     `#if` or `#endif` sits in an ERROR, or an ERROR sits inside it, innermost first) lose their
+ *     directive lines and keep their code, as if the condition held; `#if 0`, and `#ifdef
+ *     __cplusplus` in C, lose their code instead.
+ *
+ * The reading with the least code inside errors wins. What was blanked comes back with it: no edit
+ * may land there, and hidden code inside the init must be inert (see engine.ts).
+ */
+import type { Node } from 'web-tree-sitter';
+import { Conditional, maskInactiveBranches, scanConditionals } from './conditionals';
+import type { Lang } from './parse';
+import { parseProblems } from './parse';
+
+export type Range = { start: number; end: number };
+
+export interface ReadableTree {
+  root: Node;
+  /** Blanked ranges of the text the tree was parsed from. */
+  masked: Range[];
+  /** Ranges among `masked` that hid code, not only a directive line. */
+  hidden: Range[];
+  conditionals: Conditional[];
+}
+
+/** Characters inside ERROR nodes, plus one per missing token: less is better. */
+export function badness(root: Node): number {
+  let total = 0;
+  for (const p of parseProblems(root)) total += p.isError ? Math.max(1, p.endIndex - p.startIndex) : 1;
+  return total;
+}
+
+function blank(text: string, ranges: Range[]): string {
+  if (ranges.length === 0) return text;
+  const chars = text.split('');
+  for (const r of ranges) for (let i = r.start; i < r.end; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+  return chars.join('');
+}
+
+const MAX_ROUNDS = 6;
+
+/** Did tree-sitter read this conditional as one preprocessor node, `#if` to `#endif`? */
+function placed(root: Node, text: string, c: Conditional): boolean {
+  const hash = text.indexOf('#', c.start);
+  const token = root.descendantForIndex(hash, hash + 1);
+  const parent = token?.parent;
+  if (!parent || !/^preproc_(if|ifdef)$/.test(parent.type)) return false;
+  const endif = text.lastIndexOf('#', c.end - 1);
+  return parent.endIndex > endif;
+}
+
+/** A single-branch conditional whose code is never compiled here (`#if 0`, C++ only in a C file). */
+function neverTaken(c: Conditional, lang: Lang): boolean {
+  const b = c.branches[0];
+  if (b.kind === 'if' && /^\(?\s*0\s*\)?$/.test(b.condition)) return true;
+  const cplusplus = /^(defined\s*\(?\s*)?__cplusplus\s*\)?$/.test(b.condition);
+  if (!cplusplus) return false;
+  const positive = b.kind === 'ifdef' || b.kind === 'if';
+  return lang === 'c' ? positive : !positive;
+}
+
+export function readableTree(parse: (text: string) => Node, text: string, lang: Lang): ReadableTree {
+  const plain = parse(text);
+  let best: ReadableTree = { root: plain, masked: [], hidden: [], conditionals: [] };
+  if (!plain.hasError) return best;
+  let bestBad = badness(plain);
+
+  const first = maskInactiveBranches(text);
+  const conditionals = first.masked.length ? first.conditionals : scanConditionals(text);
+  let masked = first.masked.slice();
+  let hidden = first.hidden.slice();
+  let current = first.text;
+  let root = first.masked.length ? parse(current) : plain;
+  let bad = first.masked.length ? badness(root) : bestBad;
+  if (bad < bestBad) {
+    best = { root, masked, hidden, conditionals };
+    bestBad = bad;
+  }
+
+  const inMasked = (i: number) => masked.some((r) => r.start <= i && i < r.end);
+  const single = conditionals.filter((c) => c.branches.length === 1);
+  const done = new Set<Conditional>();
+  for (let round = 0; round < MAX_ROUNDS && root.hasError; round++) {
+    const open = single.filter((c) => !done.has(c) && !inMasked(c.start));
+    const unplaced = new Set(open.filter((c) => !placed(root, current, c)));
+    // An error inside a conditional tree-sitter did place (`} else` closed under `#endif`): the
+    // innermost conditional around it.
+    for (const p of parseProblems(root)) {
+      if (!p.isError) continue;
+      const around = open.filter((c) => c.start <= p.startIndex && p.startIndex < c.end);
+      if (around.length) unplaced.add(around.reduce((a, b) => (b.end - b.start < a.end - a.start ? b : a)));
+    }
+    if (unplaced.size === 0) break;
+    const add: Range[] = [];
+    const addHidden: Range[] = [];
+    for (const c of unplaced) {
+      done.add(c);
+      const b = c.branches[0];
+      if (neverTaken(c, lang)) {
+        add.push({ start: c.start, end: c.end });
+        addHidden.push({ start: c.start, end: c.end });
+      } else {
+        add.push({ start: b.directiveStart, end: b.bodyStart }, { start: b.bodyEnd, end: c.end });
+      }
+    }
+    const nextText = blank(current, add);
+    const nextRoot = parse(nextText);
+    const nextBad = badness(nextRoot);
+    if (nextBad >= bad) break;
+    current = nextText;
+    root = nextRoot;
+    bad = nextBad;
+    masked = [...masked, ...add];
+    hidden = [...hidden, ...addHidden];
+    if (bad < bestBad) {
+      best = { root, masked, hidden, conditionals };
+      bestBad = bad;
+    }
+  }
+  return best;
+}
+
+/** Problems of the best reading of `text`, outside the ranges in `skip`. */
+export function countReadableProblems(parse: (text: string) => Node, text: string, lang: Lang, skip: Range[] = []): number {
+  const count = (root: Node) => parseProblems(root).filter((n) => !skip.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)).length;
+  const plain = count(parse(text));
+  if (plain === 0) return 0;
+  return Math.min(plain, count(readableTree(parse, text, lang).root));
+}
