@@ -6,12 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileMacros } from './macros';
+import { fileMacros, MacroDefinition } from './macros';
 
 export interface HeaderMacro {
   name: string;
   /** The header, as the #include wrote it. */
   header: string;
+  definition: MacroDefinition;
 }
 
 const MAX_DEPTH = 3;
@@ -37,7 +38,7 @@ export function returningHeaderMacros(file: string, text: string, includeDirs: r
       } catch {
         continue;
       }
-      for (const d of fileMacros(header)) if (/\breturn\b/.test(d.body)) out.push({ name: d.name, header: m[1] });
+      for (const d of fileMacros(header)) if (/\breturn\b/.test(d.body)) out.push({ name: d.name, header: m[1], definition: d });
       visit(found, header, depth + 1);
     }
   };

@@ -102,6 +102,20 @@ export function initFunctionName(fn: Node, text: string): string | null {
   return null;
 }
 
+/**
+ * The function that does the init's work, read from a tree that may not be the final one: the
+ * helper PyInit returns (`return moduleinit();`), or PyInit itself. Null without an init.
+ */
+export function initWorkFunction(root: Node, text: string): Node | null {
+  const entry = fileScopeFunctions(root).find((f) => initFunctionName(f, text) !== null);
+  const entryBody = entry && field(entry, 'body');
+  const only = entryBody ? named(entryBody) : [];
+  const ret = only.length === 1 && only[0].type === 'return_statement' ? named(only[0])[0] : null;
+  const helperName = ret?.type === 'call_expression' ? calleeName(ret) : null;
+  const helper = helperName ? fileScopeFunctions(root).find((f) => functionName(f) === helperName) : undefined;
+  return helper ?? entry ?? null;
+}
+
 function isCreateCall(n: Node): boolean {
   const name = calleeName(n);
   return name !== null && CREATE_FUNCTIONS.has(name);

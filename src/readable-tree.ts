@@ -54,8 +54,9 @@ function placed(root: Node, text: string, c: Conditional): boolean {
   const token = root.descendantForIndex(hash, hash + 1);
   const parent = token?.parent;
   if (!parent || !/^preproc_(if|ifdef)$/.test(parent.type)) return false;
+  // Its node must end at its own `#endif`, not run on to a later one.
   const endif = text.lastIndexOf('#', c.end - 1);
-  return parent.endIndex > endif;
+  return parent.endIndex > endif && parent.endIndex <= c.end;
 }
 
 /** A single-branch conditional whose code is never compiled here (`#if 0`, C++ only in a C file). */

@@ -3,6 +3,7 @@
  * init and returns edits as data. It never touches a file; when it meets a shape it cannot convert
  * with confidence it calls `refuse(reason, node)` and the whole file is left alone.
  */
+import type { HeaderMacro } from './headers';
 import type { Edit } from './edits';
 import type { ModuleInit } from './module-init';
 import type { ConvertOptions, GilChoice } from './options';
@@ -34,7 +35,7 @@ export interface TransformContext {
   /** One level of indentation in this file ('\t', '    ', ...). */
   indentUnit: string;
   /** Macros from the file's own headers whose body returns (see src/headers.ts). */
-  headerMacros?: { name: string; header: string }[];
+  headerMacros?: HeaderMacro[];
   /** True for nodes inside code that disappears with the create call: other rules leave them alone. */
   vanishes(n: Node): boolean;
 }
@@ -51,6 +52,8 @@ export interface PreparationContext {
   readonly root: Node;
   lang: Lang;
   options: ConvertOptions;
+  /** Macros of the file's quoted includes whose body returns (see headers.ts). */
+  headerMacros: readonly HeaderMacro[];
 }
 
 /**

@@ -3,7 +3,9 @@
  * it is, so the diff shows only the lines that had to change. The parameter keeps the name and
  * spelling of the user's module variable.
  */
-import { replace } from '../src/edits';
+import { Edit, replace } from '../src/edits';
+import { functionName } from '../src/module-init';
+import { removeStatements } from '../src/removal';
 import type { Transform } from '../src/transform';
 import type { Node } from '../src/parse';
 import { field, findAll, ofType } from '../src/syntax';
@@ -27,6 +29,16 @@ export const execFunction: Transform = {
     const sep = /\n/.test(ctx.text.slice(type.endIndex, nameAt.startIndex)) ? '\n' : ' ';
     // `extern "C" PyMODINIT_FUNC PyInit_x(void)`: a static exec function cannot keep C linkage.
     const start = declarationStart(fn);
-    return [replace(start, decl.endIndex, `static int${sep}${ctx.names.exec}(${ctx.param.text})`, this.meta.id)];
+    const edits: Edit[] = [replace(start, decl.endIndex, `static int${sep}${ctx.names.exec}(${ctx.param.text})`, this.meta.id)];
+    // A helper's forward declaration (`static PyObject *moduleinit(void);`) would declare a function
+    // that no longer exists: it goes (the exec prototype is written where the slots need it).
+    if (ctx.init.helperCall) {
+      const name = functionName(fn);
+      const prototypes = ctx.root.namedChildren.filter(
+        (n): n is Node => !!n && n.type === 'declaration' && ofType(n, 'function_declarator').some((d) => field(d, 'declarator')?.text === name),
+      );
+      edits.push(...removeStatements(ctx.text, prototypes, this.meta.id));
+    }
+    return edits;
   },
 };

@@ -4,7 +4,7 @@
  */
 import { insert } from '../src/edits';
 import { insideAny, nonCodeRanges } from '../src/non-code';
-import { fileScopeFunctions, functionName, initFunctionName } from '../src/module-init';
+import { initWorkFunction } from '../src/module-init';
 import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
@@ -21,14 +21,7 @@ function isModuleDefDeclaration(n: Node): boolean {
 export const hoistLocalDef: Preparation = {
   meta: { id: 'hoist-local-def', description: 'move a PyModuleDef declared inside PyInit to file scope' },
   apply({ text, root }) {
-    const entry = fileScopeFunctions(root).find((f) => initFunctionName(f, text) !== null);
-    // The definition may live in the helper PyInit returns (`return moduleinit();`).
-    const entryBody = entry && field(entry, 'body');
-    const only = entryBody ? named(entryBody) : [];
-    const ret = only.length === 1 && only[0].type === 'return_statement' ? named(only[0])[0] : null;
-    const helperName = ret?.type === 'call_expression' ? calleeName(ret) : null;
-    const helper = helperName ? fileScopeFunctions(root).find((f) => functionName(f) === helperName) : undefined;
-    const fn = helper ?? entry;
+    const fn = initWorkFunction(root, text);
     const body = fn && field(fn, 'body');
     if (!fn || !body) return [];
     const local = named(body).filter(isModuleDefDeclaration);

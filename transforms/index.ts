@@ -6,6 +6,8 @@ import type { Preparation, Transform } from '../src/transform';
 import { hoistLocalDef } from './hoist-local-def';
 import { py2Branches } from './py2-branches';
 import { expandModuleMacros } from './expand-module-macros';
+import { expandHeaderMacros } from './expand-header-macros';
+import { mSizeConditional } from './m-size-conditional';
 import { pystateCalls } from './pystate-calls';
 import { execFunction } from './exec-function';
 import { removeCreate } from './remove-create';
@@ -20,7 +22,7 @@ import { oncePerProcess } from './once-per-process';
 import { numpyImports } from './numpy-imports';
 
 /** Reshaping into the plain single-phase shape, each on a fresh parse, before the transforms. */
-export const PREPARATIONS: readonly Preparation[] = [py2Branches, expandModuleMacros, hoistLocalDef];
+export const PREPARATIONS: readonly Preparation[] = [py2Branches, expandModuleMacros, expandHeaderMacros, hoistLocalDef, mSizeConditional];
 
 export const TRANSFORMS: readonly Transform[] = [
   pystateCalls,

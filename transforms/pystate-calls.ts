@@ -7,6 +7,8 @@
  *   the init it becomes the module variable. Anywhere else (a type's method, a helper) there is no
  *   module at hand: refused, naming the call's line.
  * - `PyState_AddModule(m, &def)` in the init goes, with the `if` that checks its result.
+ * - A macro of the file that calls either (`#define STATE ((state *)PyModule_GetState(
+ *   PyState_FindModule(&def)))`) and is used: no call site can be rewritten, so it is refused.
  */
 import { Edit, replace } from '../src/edits';
 import type { Node } from '../src/parse';
@@ -14,6 +16,10 @@ import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
 import { readInitializer } from '../src/initializer';
+import { fileMacros } from '../src/macros';
+import { insideAny, nonCodeRanges } from '../src/non-code';
+import { lineOf } from '../src/text';
+import { Refusal } from '../src/refusal';
 import { ancestors, calleeName, callArgs, field, findAll, isInside, named, ofType, unparen } from '../src/syntax';
 
 /** Names of the C functions in the definition's m_methods table. */
@@ -55,6 +61,21 @@ export function addModuleStatements(body: Node): Node[] {
     });
 }
 
+function refuseMacrosThatFindTheModule(text: string): void {
+  const macros = fileMacros(text).filter((d) => /\bPyState_(FindModule|AddModule)\s*\(/.test(d.body));
+  if (macros.length === 0) return;
+  const nonCode = nonCodeRanges(text);
+  for (const d of macros) {
+    const use = [...text.matchAll(new RegExp(`\\b${d.name}\\b`, 'g'))].find((m) => !insideAny(nonCode, m.index!));
+    if (!use) continue;
+    const call = /PyState_(FindModule|AddModule)/.exec(d.body)![0];
+    throw new Refusal(
+      `the macro ${d.name} (defined at line ${lineOf(text, d.start)}) calls ${call}, which ${call === 'PyState_FindModule' ? 'returns NULL' : 'fails'} for a multi-phase module; its uses (line ${lineOf(text, use.index!)}) need the module passed along by hand`,
+      lineOf(text, use.index!),
+    );
+  }
+}
+
 export const pystateCalls: Transform = {
   meta: {
     id: 'pystate-calls',
@@ -62,6 +83,7 @@ export const pystateCalls: Transform = {
   },
   apply(ctx) {
     const id = this.meta.id;
+    refuseMacrosThatFindTheModule(ctx.text);
     const edits: Edit[] = [];
     const calls = ofType(ctx.root, 'call_expression').filter((n) => /^PyState_(FindModule|AddModule)$/.test(calleeName(n) ?? ''));
     const additions = ctx.hasExec ? addModuleStatements(ctx.init.body) : [];
