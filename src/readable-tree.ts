@@ -13,6 +13,9 @@
  *     directive lines and keep their code, as if the condition held; `#if 0`, and `#ifdef
  *     __cplusplus` in C, lose their code instead.
  *
+ *  3. last, every single-branch conditional outside the init loses its directive lines at once
+ *     (pairs that open a brace in one and close it in another only read well together).
+ *
  * The reading with the least code inside errors wins. What was blanked comes back with it: no edit
  * may land there, and hidden code inside the init must be inert (see engine.ts).
  */
@@ -20,6 +23,7 @@ import type { Node } from 'web-tree-sitter';
 import { Conditional, maskInactiveBranches, scanConditionals } from './conditionals';
 import type { Lang } from './parse';
 import { parseProblems } from './parse';
+import { fileScopeFunctions, initFunctionName, initWorkFunction } from './module-init';
 
 export type Range = { start: number; end: number };
 
@@ -69,6 +73,22 @@ function neverTaken(c: Conditional, lang: Lang): boolean {
   return lang === 'c' ? positive : !positive;
 }
 
+/** What blanking these single-branch conditionals blanks, and which of that is code. */
+function blanking(batch: Conditional[], lang: Lang): { add: Range[]; addHidden: Range[] } {
+  const add: Range[] = [];
+  const addHidden: Range[] = [];
+  for (const c of batch) {
+    const b = c.branches[0];
+    if (neverTaken(c, lang)) {
+      add.push({ start: c.start, end: c.end });
+      addHidden.push({ start: c.start, end: c.end });
+    } else {
+      add.push({ start: b.directiveStart, end: b.bodyStart }, { start: b.bodyEnd, end: c.end });
+    }
+  }
+  return { add, addHidden };
+}
+
 export function readableTree(parse: (text: string) => Node, text: string, lang: Lang): ReadableTree {
   const plain = parse(text);
   let best: ReadableTree = { root: plain, masked: [], hidden: [], conditionals: [] };
@@ -101,33 +121,55 @@ export function readableTree(parse: (text: string) => Node, text: string, lang: 
       if (around.length) unplaced.add(around.reduce((a, b) => (b.end - b.start < a.end - a.start ? b : a)));
     }
     if (unplaced.size === 0) break;
-    const add: Range[] = [];
-    const addHidden: Range[] = [];
-    for (const c of unplaced) {
-      done.add(c);
-      const b = c.branches[0];
-      if (neverTaken(c, lang)) {
-        add.push({ start: c.start, end: c.end });
-        addHidden.push({ start: c.start, end: c.end });
-      } else {
-        add.push({ start: b.directiveStart, end: b.bodyStart }, { start: b.bodyEnd, end: c.end });
-      }
+    for (const c of unplaced) done.add(c);
+    // All of them at once; when that reads worse, one at a time, keeping each that helps.
+    const batches = [[...unplaced], ...(unplaced.size > 1 ? [...unplaced].map((c) => [c]) : [])];
+    let improved = false;
+    for (const batch of batches) {
+      const { add, addHidden } = blanking(batch, lang);
+      const nextText = blank(current, add);
+      const nextRoot = parse(nextText);
+      const nextBad = badness(nextRoot);
+      if (nextBad >= bad) continue;
+      current = nextText;
+      root = nextRoot;
+      bad = nextBad;
+      masked = [...masked, ...add];
+      hidden = [...hidden, ...addHidden];
+      improved = true;
+      if (batch.length > 1) break;
     }
-    const nextText = blank(current, add);
-    const nextRoot = parse(nextText);
-    const nextBad = badness(nextRoot);
-    if (nextBad >= bad) break;
-    current = nextText;
-    root = nextRoot;
-    bad = nextBad;
-    masked = [...masked, ...add];
-    hidden = [...hidden, ...addHidden];
+    if (!improved) break;
     if (bad < bestBad) {
       best = { root, masked, hidden, conditionals };
       bestBad = bad;
     }
   }
+  // Pairs of conditionals that open a brace in one and close it in another only read well blanked
+  // together: last, every single-branch conditional outside the init loses its directives at once
+  // (the init's own keep theirs, which its rules read).
+  if (bestBad > 0) {
+    const rest = single.filter((c) => !inMasked(c.start));
+    if (rest.length) {
+      const probeRoot = parse(blank(current, blanking(rest, lang).add));
+      const spans = initSpans(probeRoot, current);
+      if (spans.length) {
+        const outside = rest.filter((c) => !spans.some((f) => f.start <= c.start && c.end <= f.end));
+        const { add, addHidden } = blanking(outside, lang);
+        const allText = blank(current, add);
+        const allRoot = parse(allText);
+        if (badness(allRoot) < bestBad) best = { root: allRoot, masked: [...masked, ...add], hidden: [...hidden, ...addHidden], conditionals };
+      }
+    }
+  }
   return best;
+}
+
+/** Where PyInit and the helper it returns (if any) stand, as read from `root`. */
+function initSpans(root: Node, text: string): Range[] {
+  const entry = fileScopeFunctions(root).find((f) => initFunctionName(f, text) !== null);
+  const work = initWorkFunction(root, text);
+  return [entry, work].filter((n): n is Node => !!n).map((n) => ({ start: n.startIndex, end: n.endIndex }));
 }
 
 /** Problems of the best reading of `text`, outside the ranges in `skip`. */
