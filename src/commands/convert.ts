@@ -327,6 +327,7 @@ async function verifyOutcomes(outcomes: FileOutcome[], a: ConvertArgs, ctx: Comm
         original: o.before!,
         converted: o.after!,
         expect: o.declared && { interpreters: o.declared.interpreters, gil: o.declared.gil },
+        module: o.module,
       })),
       options,
       { stdout: (t) => ctx.io.stderr(t), stderr: (t) => ctx.io.stderr(t), isTTY: ctx.io.stderrIsTTY },

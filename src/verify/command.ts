@@ -111,6 +111,23 @@ export interface ConvertedFile {
   converted: string | Buffer;
   /** What the conversion declared (EngineResult.declared); checked against what the build exposes. */
   expect?: Expectation;
+  /** The module's name as the engine found it (a macro may spell PyInit_<name>). */
+  module?: string;
+}
+
+/**
+ * The module a source defines: `PyInit_<name>` as written, or through a function-like macro the file
+ * defines as `... PyInit_##name(void)` and uses as `MOD_INIT(name)`.
+ */
+export function moduleNameOf(text: string): string | undefined {
+  const direct = /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
+  if (direct) return direct;
+  for (const d of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)\((\w+)\)[^\n]*\bPyInit_\s*##\s*(\w+)/gm)) {
+    if (d[2] !== d[3]) continue;
+    const use = new RegExp(`^[ \\t]*${d[1]}\\(\\s*(\\w+)\\s*\\)`, 'm').exec(text);
+    if (use) return use[1];
+  }
+  return undefined;
 }
 
 export interface ConvertedVerdict {
@@ -133,7 +150,7 @@ export async function verifyConverted(files: ConvertedFile[], options: VerifyOpt
     const verdicts = new Map<string, ConvertedVerdict>();
     for (const [n, f] of files.entries()) {
       const text = Buffer.isBuffer(f.converted) ? f.converted.toString('latin1') : f.converted;
-      const moduleName = /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
+      const moduleName = f.module ?? moduleNameOf(text);
       if (!moduleName) {
         verdicts.set(f.path, { path: f.path, ok: false, reason: 'verification failed: the converted file has no PyInit_<name>' });
         continue;
@@ -190,7 +207,7 @@ function findJobs(args: VerifyCommandArgs, cwd: string, scratch: string, io: Com
   const expect: Expectation | undefined = args.interpreters || args.gil ? { interpreters: args.interpreters, gil: args.gil } : undefined;
   for (const file of findFiles(args.paths, cwd)) {
     const text = fs.readFileSync(file).toString('latin1');
-    const moduleName = /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
+    const moduleName = moduleNameOf(text);
     if (!moduleName) {
       if (explicit.has(file)) io.stderr(`${path.relative(cwd, file) || file}: skipped, no PyInit_<name> in it\n`);
       continue;
