@@ -182,6 +182,14 @@ export function isVersionConditional(c: Conditional): boolean {
  * around them. The kept branch is the one Python 3 takes for a version test, else the first one
  * whose condition is not a literal 0.
  */
+/** The text with `ranges` turned to spaces, line breaks kept, so offsets and lines stay put. */
+export function blankRanges(text: string, ranges: readonly { start: number; end: number }[]): string {
+  if (ranges.length === 0) return text;
+  const chars = text.split('');
+  for (const r of ranges) for (let i = r.start; i < r.end; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+  return chars.join('');
+}
+
 export function maskInactiveBranches(text: string): {
   text: string;
   masked: { start: number; end: number }[];
@@ -206,8 +214,5 @@ export function maskInactiveBranches(text: string): {
     const last = c.branches[c.branches.length - 1];
     masked.push({ start: last.bodyEnd, end: c.end });
   }
-  if (masked.length === 0) return { text, masked, hidden, conditionals };
-  const chars = text.split('');
-  for (const r of masked) for (let i = r.start; i < r.end; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
-  return { text: chars.join(''), masked, hidden, conditionals };
+  return { text: blankRanges(text, masked), masked, hidden, conditionals };
 }

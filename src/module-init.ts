@@ -107,13 +107,18 @@ export function initFunctionName(fn: Node, text: string): string | null {
  * helper PyInit returns (`return moduleinit();`), or PyInit itself. Null without an init.
  */
 export function initWorkFunction(root: Node, text: string): Node | null {
+  return initFunctions(root, text).work;
+}
+
+/** PyInit (`entry`) and the function doing its work (`work`: the helper it returns, or PyInit). */
+export function initFunctions(root: Node, text: string): { entry: Node | null; work: Node | null } {
   const entry = fileScopeFunctions(root).find((f) => initFunctionName(f, text) !== null);
   const entryBody = entry && field(entry, 'body');
   const only = entryBody ? named(entryBody) : [];
   const ret = only.length === 1 && only[0].type === 'return_statement' ? named(only[0])[0] : null;
   const helperName = ret?.type === 'call_expression' ? calleeName(ret) : null;
   const helper = helperName ? fileScopeFunctions(root).find((f) => functionName(f) === helperName) : undefined;
-  return helper ?? entry ?? null;
+  return { entry: entry ?? null, work: helper ?? entry ?? null };
 }
 
 function isCreateCall(n: Node): boolean {

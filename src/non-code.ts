@@ -49,6 +49,18 @@ export function nonCodeRanges(text: string): Range[] {
   return out;
 }
 
+/**
+ * Matches of `pattern` (a regular expression source) that start in code, not in `nonCode`, within
+ * `[from, to)` of the text.
+ */
+export function codeMatches(text: string, pattern: string, nonCode: readonly Range[], from = 0, to = text.length): RegExpExecArray[] {
+  const re = new RegExp(pattern, 'g');
+  re.lastIndex = from;
+  const out: RegExpExecArray[] = [];
+  for (let m = re.exec(text); m && m.index < to; m = re.exec(text)) if (!insideAny(nonCode, m.index)) out.push(m);
+  return out;
+}
+
 /** Is `index` inside one of `ranges` (sorted, as nonCodeRanges returns them)? */
 export function insideAny(ranges: readonly Range[], index: number): boolean {
   let lo = 0;

@@ -20,10 +20,10 @@
  * may land there, and hidden code inside the init must be inert (see engine.ts).
  */
 import type { Node } from 'web-tree-sitter';
-import { Conditional, maskInactiveBranches, scanConditionals } from './conditionals';
+import { blankRanges, Conditional, maskInactiveBranches, scanConditionals } from './conditionals';
 import type { Lang } from './parse';
 import { parseProblems } from './parse';
-import { fileScopeFunctions, initFunctionName, initWorkFunction } from './module-init';
+import { initFunctions } from './module-init';
 
 export type Range = { start: number; end: number };
 
@@ -41,13 +41,6 @@ export function badness(root: Node): number {
   let total = 0;
   for (const p of parseProblems(root)) total += p.isError ? Math.max(1, p.endIndex - p.startIndex) : 1;
   return total;
-}
-
-function blank(text: string, ranges: Range[]): string {
-  if (ranges.length === 0) return text;
-  const chars = text.split('');
-  for (const r of ranges) for (let i = r.start; i < r.end; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
-  return chars.join('');
 }
 
 const MAX_ROUNDS = 6;
@@ -127,7 +120,7 @@ export function readableTree(parse: (text: string) => Node, text: string, lang: 
     let improved = false;
     for (const batch of batches) {
       const { add, addHidden } = blanking(batch, lang);
-      const nextText = blank(current, add);
+      const nextText = blankRanges(current, add);
       const nextRoot = parse(nextText);
       const nextBad = badness(nextRoot);
       if (nextBad >= bad) continue;
@@ -151,12 +144,12 @@ export function readableTree(parse: (text: string) => Node, text: string, lang: 
   if (bestBad > 0) {
     const rest = single.filter((c) => !inMasked(c.start));
     if (rest.length) {
-      const probeRoot = parse(blank(current, blanking(rest, lang).add));
+      const probeRoot = parse(blankRanges(current, blanking(rest, lang).add));
       const spans = initSpans(probeRoot, current);
       if (spans.length) {
         const outside = rest.filter((c) => !spans.some((f) => f.start <= c.start && c.end <= f.end));
         const { add, addHidden } = blanking(outside, lang);
-        const allText = blank(current, add);
+        const allText = blankRanges(current, add);
         const allRoot = parse(allText);
         if (badness(allRoot) < bestBad) best = { root: allRoot, masked: [...masked, ...add], hidden: [...hidden, ...addHidden], conditionals };
       }
@@ -167,8 +160,7 @@ export function readableTree(parse: (text: string) => Node, text: string, lang: 
 
 /** Where PyInit and the helper it returns (if any) stand, as read from `root`. */
 function initSpans(root: Node, text: string): Range[] {
-  const entry = fileScopeFunctions(root).find((f) => initFunctionName(f, text) !== null);
-  const work = initWorkFunction(root, text);
+  const { entry, work } = initFunctions(root, text);
   return [entry, work].filter((n): n is Node => !!n).map((n) => ({ start: n.startIndex, end: n.endIndex }));
 }
 

@@ -15,7 +15,7 @@ import type { Edit } from '../src/edits';
 import { expandUse } from '../src/macro-expansion';
 import { fileMacros } from '../src/macros';
 import { initWorkFunction } from '../src/module-init';
-import { insideAny, nonCodeRanges } from '../src/non-code';
+import { codeMatches, nonCodeRanges } from '../src/non-code';
 import type { Preparation } from '../src/transform';
 
 /** Every return in the body returns NULL (or 0). */
@@ -41,11 +41,8 @@ export const expandHeaderMacros: Preparation = {
     for (const h of candidates) {
       if (own.has(h.name) || done.has(h.name)) continue;
       done.add(h.name);
-      for (const use of text.slice(fn.startIndex, fn.endIndex).matchAll(new RegExp(`\\b${h.name}\\s*\\(`, 'g'))) {
-        const at = fn.startIndex + use.index!;
-        if (insideAny(skip, at)) continue;
-        edits.push(expandUse(text, at, use[0].length, h.definition, skip));
-      }
+      for (const use of codeMatches(text, `\\b${h.name}\\s*\\(`, skip, fn.startIndex, fn.endIndex))
+        edits.push(expandUse(text, use.index, use[0].length, h.definition, skip));
     }
     return edits;
   },

@@ -19,7 +19,7 @@
 import type { Edit } from '../src/edits';
 import { fileMacros } from '../src/macros';
 import { expandUse } from '../src/macro-expansion';
-import { insideAny, nonCodeRanges } from '../src/non-code';
+import { codeMatches, nonCodeRanges } from '../src/non-code';
 import { Refusal } from '../src/refusal';
 import type { Preparation } from '../src/transform';
 import { lineOf } from '../src/text';
@@ -38,7 +38,7 @@ export const expandModuleMacros: Preparation = {
     const skip = nonCodeRanges(text);
     const edits: Edit[] = [];
     for (const name of new Set(defs.map((d) => d.name))) {
-      const uses = [...text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))].filter((m) => !insideAny(skip, m.index!));
+      const uses = codeMatches(text, `\\b${name}\\s*\\(`, skip);
       if (uses.length === 0) continue;
       const ways = defs.filter((d) => d.name === name);
       const line = lineOf(text, uses[0].index!);

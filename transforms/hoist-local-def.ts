@@ -3,7 +3,7 @@
  * function: the new `PyInit` and the slots array both need to see it, and exec must not own it.
  */
 import { insert } from '../src/edits';
-import { insideAny, nonCodeRanges } from '../src/non-code';
+import { codeMatches, nonCodeRanges } from '../src/non-code';
 import { initWorkFunction } from '../src/module-init';
 import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
@@ -34,9 +34,7 @@ export const hoistLocalDef: Preparation = {
     const defName = field(name, 'declarator')!.text;
     // Another `defName` in code (not in a comment, a string or a `#define` line) outside the init.
     const nonCode = nonCodeRanges(text);
-    const clash = [...text.matchAll(new RegExp(`\\b${defName}\\b`, 'g'))].some(
-      (m) => (m.index! < fn.startIndex || m.index! >= fn.endIndex) && !insideAny(nonCode, m.index!),
-    );
+    const clash = codeMatches(text, `\\b${defName}\\b`, nonCode).some((m) => m.index < fn.startIndex || m.index >= fn.endIndex);
     if (clash)
       refuse(`moving the module definition ${defName} to file scope would clash with another ${defName} in this file; rename one`, decl);
     // Dedent by the declaration's own indentation, so it reads as file-scope code.

@@ -14,7 +14,7 @@
  */
 import { Edit, replace } from '../src/edits';
 import { scanConditionals } from '../src/conditionals';
-import { insideAny, nonCodeRanges, Range } from '../src/non-code';
+import { codeMatches, insideAny, nonCodeRanges, Range } from '../src/non-code';
 import type { Preparation } from '../src/transform';
 
 const SIZE_LINE = /^\s*(\.m_size\s*=\s*)?(-?\s*\d+)\s*,?\s*$/;
@@ -55,9 +55,8 @@ export const mSizeConditional: Preparation = {
     const skip = nonCodeRanges(text);
     const edits: Edit[] = [];
     const conditionals = scanConditionals(text);
-    for (const m of text.matchAll(/\bPyModuleDef\s+\w+\s*=\s*\{/g)) {
-      if (insideAny(skip, m.index!)) continue;
-      const open = m.index! + m[0].length - 1;
+    for (const m of codeMatches(text, '\\bPyModuleDef\\s+\\w+\\s*=\\s*\\{', skip)) {
+      const open = m.index + m[0].length - 1;
       const close = matchingBrace(text, open, skip);
       if (close === -1) continue;
       for (const c of conditionals) {

@@ -17,7 +17,7 @@ import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
 import { readInitializer } from '../src/initializer';
 import { fileMacros } from '../src/macros';
-import { insideAny, nonCodeRanges } from '../src/non-code';
+import { codeMatches, nonCodeRanges } from '../src/non-code';
 import { lineOf } from '../src/text';
 import { Refusal } from '../src/refusal';
 import { ancestors, calleeName, callArgs, field, findAll, isInside, named, ofType, unparen } from '../src/syntax';
@@ -66,12 +66,12 @@ function refuseMacrosThatFindTheModule(text: string): void {
   if (macros.length === 0) return;
   const nonCode = nonCodeRanges(text);
   for (const d of macros) {
-    const use = [...text.matchAll(new RegExp(`\\b${d.name}\\b`, 'g'))].find((m) => !insideAny(nonCode, m.index!));
+    const use = codeMatches(text, `\\b${d.name}\\b`, nonCode)[0];
     if (!use) continue;
     const call = /PyState_(FindModule|AddModule)/.exec(d.body)![0];
     throw new Refusal(
-      `the macro ${d.name} (defined at line ${lineOf(text, d.start)}) calls ${call}, which ${call === 'PyState_FindModule' ? 'returns NULL' : 'fails'} for a multi-phase module; its uses (line ${lineOf(text, use.index!)}) need the module passed along by hand`,
-      lineOf(text, use.index!),
+      `the macro ${d.name} (defined at line ${lineOf(text, d.start)}) calls ${call}, which ${call === 'PyState_FindModule' ? 'returns NULL' : 'fails'} for a multi-phase module; its uses (line ${lineOf(text, use.index)}) need the module passed along by hand`,
+      lineOf(text, use.index),
     );
   }
 }
