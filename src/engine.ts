@@ -168,7 +168,15 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
   };
   try {
     const parse = (t: string) => trees.root(t);
-    const problemsBefore = countReadableProblems(parse, text, lang);
+    // The input's readable reading serves both its error count and, when no preparation changed
+    // the text, the conversion itself.
+    const readings = new Map<string, ReturnType<typeof readableTree>>();
+    const readable = (t: string) => {
+      let r = readings.get(t);
+      if (!r) readings.set(t, (r = readableTree(parse, t, lang)));
+      return r;
+    };
+    const problemsBefore = countReadableProblems(parse, text, lang, [], 0, readable);
     let current = text;
     history = [];
     for (const prep of PREPARATIONS) {
@@ -189,7 +197,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
 
     rule = 'find-module-init';
     const converted = ((): { output: string; written: Range[]; ctx: TransformContext } | null => {
-      const { root, masked, hidden, conditionals } = readableTree(parse, current, lang);
+      const { root, masked, hidden, conditionals } = readable(current);
       const init = findModuleInit(root);
       if (!init) return null;
       module = init.name;
@@ -224,7 +232,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     // in code we kept count.
     const { output, written, ctx } = converted;
     const guard = guardReason(ctx);
-    const problemsAfter = countReadableProblems(parse, output, lang, written);
+    const problemsAfter = countReadableProblems(parse, output, lang, written, problemsBefore, readable);
     if (problemsAfter > problemsBefore)
       throw new Refusal(`the converted code would not parse; this is a bug in pep489-codemod, please report it`);
     return {

@@ -133,14 +133,30 @@ const CREATE_MACRO_VALUE = /^\(?\s*PyModule_Create2?\s*\(\s*&\s*(\w+)\s*(,[^)]*)
  * the file defines as exactly that (`#define CREATE_FOO PyModule_Create(&foo_def)`).
  */
 function findCreates(root: Node, text: string): Node[] {
-  const calls = ofType(root, 'call_expression').filter(isCreateCall);
+  const calls = identifiersNamed(root, text, [...CREATE_FUNCTIONS])
+    .map((id) => id.parent)
+    .filter((n): n is Node => n !== null && isCreateCall(n));
   const macros = fileMacros(text).filter((d) => d.params === null && CREATE_MACRO_VALUE.test(d.body.trim()));
   if (macros.length === 0) return calls;
-  const names = new Set(macros.map((d) => d.name));
-  const uses = ofType(root, 'identifier').filter(
-    (n) => names.has(n.text) && !/^preproc_/.test(n.parent?.type ?? '') && objectMacroValue(macros, n.text) !== null,
+  const uses = identifiersNamed(root, text, macros.map((d) => d.name)).filter(
+    (n) => !/^preproc_/.test(n.parent?.type ?? '') && objectMacroValue(macros, n.text) !== null,
   );
   return [...calls, ...uses].sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/**
+ * The identifier nodes spelling one of `names`, found from the text: a large file has thousands of
+ * identifiers, and materialising every one (`ofType(root, 'identifier')`) to keep two is the slow part.
+ */
+function identifiersNamed(root: Node, text: string, names: string[]): Node[] {
+  const out: Node[] = [];
+  const pattern = new RegExp(`\\b(?:${names.map((n) => n.replace(/\W/g, '')).join('|')})\\b`, 'g');
+  for (const m of text.matchAll(pattern)) {
+    const start = m.index ?? 0;
+    const n = root.descendantForIndex(start, start + m[0].length);
+    if (n && n.type === 'identifier' && n.startIndex === start && n.endIndex === start + m[0].length) out.push(n);
+  }
+  return out;
 }
 
 /** The definition a create call or create macro is given: `spam_def` for `PyModule_Create(&spam_def)`. */

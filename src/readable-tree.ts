@@ -165,9 +165,21 @@ function initSpans(root: Node, text: string): Range[] {
 }
 
 /** Problems of the best reading of `text`, outside the ranges in `skip`. */
-export function countReadableProblems(parse: (text: string) => Node, text: string, lang: Lang, skip: Range[] = []): number {
+/**
+ * Parse problems outside `skip`, in the better of the plain and the readable reading. With
+ * `enough`, a plain count at or under it is returned as is: the caller only needs to know the
+ * count does not exceed it, and the staged reading (several reparses) is the expensive part.
+ */
+export function countReadableProblems(
+  parse: (text: string) => Node,
+  text: string,
+  lang: Lang,
+  skip: Range[] = [],
+  enough = 0,
+  readable: (text: string) => ReadableTree = (t) => readableTree(parse, t, lang),
+): number {
   const count = (root: Node) => parseProblems(root).filter((n) => !skip.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)).length;
   const plain = count(parse(text));
-  if (plain === 0) return 0;
-  return Math.min(plain, count(readableTree(parse, text, lang).root));
+  if (plain <= enough) return plain;
+  return Math.min(plain, count(readable(text).root));
 }

@@ -20,7 +20,7 @@ import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
-import { callArgs, calleeName, field, findAll, isIdentifier, isInside, isNullLiteral, named, ofType, same, unparen } from '../src/syntax';
+import { callArgs, calleeName, field, isIdentifier, isInside, isNullLiteral, named, ofType, same, unparen } from '../src/syntax';
 import { indentationAt } from '../src/text';
 import { fileMacros } from '../src/macros';
 import { moduleCleanupBlocks } from './module-decrefs';
@@ -103,9 +103,8 @@ function rewriteModuleNulling(ctx: TransformContext, id: string): Edit[] {
   if (!moduleVar) return [];
   const edits: Edit[] = [];
   const cleanups = moduleCleanupBlocks(ctx);
-  const assignments = findAll(
-    body,
-    (n) => n.type === 'assignment_expression' && isIdentifier(field(n, 'left'), moduleVar) && !ctx.vanishes(n) && !cleanups.some((c) => isInside(n, c)),
+  const assignments = ofType(body, 'assignment_expression').filter(
+    (n) => isIdentifier(field(n, 'left'), moduleVar) && !ctx.vanishes(n) && !cleanups.some((c) => isInside(n, c)),
   );
   for (const a of assignments) {
     const stmt = a.parent!;
