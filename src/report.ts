@@ -58,6 +58,7 @@ export function jsonReport(outcomes: readonly FileOutcome[], cwd: string, withDi
     ...(o.rule !== undefined && o.status === 'failed' && { rule: o.rule }),
     ...(o.transforms && { transforms: o.transforms.map((t) => t.id) }),
     ...(o.declared && { declared: o.declared }),
+    ...(o.verifyWarnings && { warnings: o.verifyWarnings }),
     ...(withDiff && o.status === 'changed' && { diff: unifiedDiff(o, cwd).toString(o.decoded?.encoding === 'latin1' ? 'latin1' : 'utf8') }),
     ...(extras.stat && o.status === 'changed' && { stat: (({ added, removed }) => ({ added, removed }))(fileStat(o, cwd)!) }),
     ...(extras.explain && { explain: explanation(o) }),
@@ -71,7 +72,10 @@ export function outcomeLine(o: FileOutcome, cwd: string, dryRun: boolean, c?: Co
   const paint = (f: keyof Colors, s: string) => (c ? (c[f] as (s: string) => string)(s) : s);
   switch (o.status) {
     case 'changed':
-      return `${paint('green', dryRun ? 'would convert' : 'converted')} ${where} (module ${o.module})`;
+      return (
+        `${paint('green', dryRun ? 'would convert' : 'converted')} ${where} (module ${o.module})` +
+        (o.verifyWarnings ?? []).map((w) => `\n  ${paint('yellow', 'warning')}: ${w}`).join('')
+      );
     case 'unchanged':
       return `${paint('dim', 'unchanged')} ${where}: ${o.reason}`;
     case 'failed':

@@ -22,6 +22,8 @@ export interface FileOutcome extends EngineResult {
   before?: Buffer;
   after?: Buffer;
   decoded?: DecodedText;
+  /** --verify passed with these warnings (faults the original has too, say). */
+  verifyWarnings?: string[];
 }
 
 export interface RunOptions {

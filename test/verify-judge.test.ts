@@ -117,6 +117,45 @@ describe('probe 6 and the rest', () => {
     expect(j.probes.faults!.detail).toContain('call 1 (PyModule_AddObject) failing: the error was not propagated');
   });
 
+  test('a failure the original mishandles the same way is a warning; one the original handled still fails', () => {
+    const notPropagated = { type: 'SystemError', msg: 'execution of module m raised unreported exception' };
+    const faults = {
+      count: { n: 0, imported: true, calls: 2, names: ['PyLong_FromLong', 'PyDict_New'], delta: 0, explained: 0 },
+      runs: [
+        { n: 1, calls: 2, failed: 'PyLong_FromLong', delta: 0, explained: 0, exception: notPropagated },
+        { n: 2, calls: 2, failed: 'PyDict_New', crash: 'SIGSEGV' },
+      ],
+      original: { count: {}, runs: [{ n: 1, for_n: 1, calls: 2, exception: { ...notPropagated, msg: 'initialization of m raised unreported exception' } }, { n: 2, for_n: 2, calls: 2, crash: 'SIGSEGV' }] },
+    };
+    const both = judge(run([], { faults }), interpreter(11), undefined, true).probes.faults!;
+    expect(both.ok).toBe(true);
+    expect(both.detail).toBe('2 call(s) failed in turn: 0 surfaced as exceptions, 2 mishandled as in the original');
+    expect(both.warning).toContain('call 1 (PyLong_FromLong) failing: the error was not propagated');
+    expect(both.warning).toContain('call 2 (PyDict_New) failing: crashed with SIGSEGV');
+
+    // The original raised the injected error for call 2: the crash is the conversion's.
+    const handled = { ...faults, original: { count: {}, runs: [faults.original.runs[0], { n: 2, for_n: 2, calls: 2, exception: { type: 'MemoryError', msg: 'pep489-codemod injected failure: call 2 (PyDict_New)' } }] } };
+    const one = judge(run([], { faults: handled }), interpreter(11), undefined, true).probes.faults!;
+    expect(one.ok).toBe(false);
+    expect(one.detail).toBe('call 2 (PyDict_New) failing: crashed with SIGSEGV');
+    expect(one.warning).toContain('call 1 (PyLong_FromLong)');
+  });
+
+  test('an error left set that the original swallowed (it imported anyway) is a warning; a crash there is not', () => {
+    const faults = {
+      count: { n: 0, imported: true, calls: 2, names: ['PyType_Ready', 'PyDict_New'], delta: 0, explained: 0 },
+      runs: [
+        { n: 1, calls: 2, failed: 'PyType_Ready', delta: 0, explained: 0, exception: { type: 'SystemError', msg: 'execution of module m raised unreported exception' } },
+        { n: 2, calls: 2, failed: 'PyDict_New', crash: 'SIGSEGV' },
+      ],
+      original: { count: {}, runs: [{ n: 1, for_n: 1, calls: 2, imported: true }, { n: 2, for_n: 2, calls: 2, imported: true }] },
+    };
+    const j = judge(run([], { faults }), interpreter(12), undefined, true).probes.faults!;
+    expect(j.ok).toBe(false);
+    expect(j.detail).toBe('call 2 (PyDict_New) failing: crashed with SIGSEGV');
+    expect(j.warning).toContain('call 1 (PyType_Ready) failing: the error was not propagated');
+  });
+
   test('exec that reports success with its error swallowed counts as handled', () => {
     const faults = {
       count: { n: 0, imported: true, calls: 1, names: ['PyModule_AddIntConstant'], delta: 0, explained: 0 },

@@ -342,7 +342,7 @@ async function verifyOutcomes(outcomes: FileOutcome[], a: ConvertArgs, ctx: Comm
     const v = o.status === 'changed' ? byPath.get(o.file) : undefined;
     if (!v) return o;
     if (v.ok || setting(a.keepFailed, ctx.config?.keepFailed, false)) {
-      const done = write ? writeOutcome(o) : o;
+      const done = { ...(write ? writeOutcome(o) : o), ...(v.warnings && { verifyWarnings: v.warnings }) };
       return v.ok ? done : { ...done, status: 'failed' as const, reason: `verification failed (written anyway, --keep-failed): ${v.reason}` };
     }
     return { ...o, status: 'failed' as const, reason: `verification failed, file left as it was: ${v.reason}`, rule: 'verify' };

@@ -13,7 +13,7 @@ import { findCompileCommands, flagsFor } from './compile-db';
 import { originalFromGit } from './original';
 import { cores, mapLimit } from './pool';
 import { discoverPythons } from './pythons';
-import { discoveryReport, failureReason, jsonReport, moduleMatrix, noSandboxWarning, summaryLine } from './report';
+import { discoveryReport, failureReason, jsonReport, verificationWarnings, moduleMatrix, noSandboxWarning, summaryLine } from './report';
 import { sandboxAvailable } from './sandbox';
 import type { Discovery, Expectation, ModuleVerification } from './types';
 import { verifyModule, VerifyEnvironmentError, type VerifyInput } from './verify';
@@ -135,6 +135,8 @@ export interface ConvertedVerdict {
   ok: boolean;
   /** One line for the report when !ok. */
   reason?: string;
+  /** What the verifier warned of but did not fail (each once, naming its interpreters). */
+  warnings?: string[];
   verification?: ModuleVerification;
 }
 
@@ -173,7 +175,14 @@ export async function verifyConverted(files: ConvertedFile[], options: VerifyOpt
     const results = await runJobs(jobs, options, discovery, process.cwd(), io);
     for (const [i, job] of jobs.entries()) {
       const v = results[i];
-      verdicts.set(job.displayPath!, { path: job.displayPath!, ok: v.ok, reason: v.ok ? undefined : failureReason(v), verification: v });
+      const warnings = verificationWarnings(v);
+      verdicts.set(job.displayPath!, {
+        path: job.displayPath!,
+        ok: v.ok,
+        reason: v.ok ? undefined : failureReason(v),
+        ...(warnings.length && { warnings }),
+        verification: v,
+      });
     }
     return files.map((f) => verdicts.get(f.path)!);
   } finally {

@@ -191,6 +191,8 @@ interface FaultRun extends StepFacts {
   exception?: ExcFacts;
   delta?: number;
   explained?: number;
+  /** For a run on the original: the converted module's call it stands for. */
+  for_n?: number;
 }
 
 function judgeFaults(facts: StepFacts): ProbeResult {
@@ -204,27 +206,48 @@ function judgeFaults(facts: StepFacts): ProbeResult {
   const names = (count.names as string[]) ?? [];
   if (names.length === 0) return { ok: true, detail: 'exec makes no C-API call that can fail' };
   const problems: string[] = [];
+  const preExisting: string[] = [];
+  const original = (facts.original as { runs?: FaultRun[] } | undefined)?.runs ?? [];
+  // The same call failing in the single-phase original went just as wrong: the module's own bug,
+  // not the conversion's, so it is a warning (see probe.py's same_faults_in_original). For an error
+  // left set rather than returned, "as wrong" includes an original that ignored the failure and
+  // imported anyway (pyinstrument's unchecked PyType_Ready): exec reports what PyInit swallowed.
+  const mishandledInOriginal = (n: number, crashed: boolean): boolean => {
+    const o = original.find((x) => x.for_n === n);
+    return !!o && (!!fate(o) || notPropagated(o) || (!crashed && o.imported === true && (o.calls ?? 0) >= (o.n ?? 0)));
+  };
   let handled = 0;
   for (const r of runs) {
     const call = `call ${r.n} (${r.failed ?? names[r.n - 1] ?? '?'})`;
     const childFate = fate(r);
     if (childFate) {
-      problems.push(`${call} failing: ${childFate}`);
+      (mishandledInOriginal(r.n, true) ? preExisting : problems).push(`${call} failing: ${childFate}`);
       continue;
     }
     if ((r.calls ?? 0) < r.n) continue; // exec took another path this time; nothing was injected
     if (r.imported) {
       handled++;
-    } else if (r.exception?.type === 'SystemError' && !r.exception.msg.includes(INJECTED)) {
-      problems.push(`${call} failing: the error was not propagated (${exc(r.exception)})`);
+    } else if (notPropagated(r)) {
+      (mishandledInOriginal(r.n, false) ? preExisting : problems).push(`${call} failing: the error was not propagated (${exc(r.exception)})`);
     }
     const l = lost(r);
     if (l > 0) problems.push(`${call} failing: the module lost ${l} reference(s) (a Py_DECREF of the borrowed module on the error path)`);
   }
   const tried = runs.length;
   const skippedCalls = names.length > tried ? `; ${names.length - tried} later call(s) not tried` : '';
-  if (problems.length > 0) return { ok: false, detail: problems.slice(0, 4).join('; ') + (problems.length > 4 ? `; ... (${problems.length} in all)` : '') };
+  const listed = (xs: string[]): string => xs.slice(0, 4).join('; ') + (xs.length > 4 ? `; ... (${xs.length} in all)` : '');
+  const warning = preExisting.length
+    ? { warning: `the single-phase original mishandles the same failure(s), so the conversion did not bring them in: ${listed(preExisting)}` }
+    : {};
+  if (problems.length > 0) return { ok: false, detail: listed(problems), ...warning };
+  if (preExisting.length > 0)
+    return { ok: true, detail: `${tried} call(s) failed in turn: ${tried - preExisting.length} surfaced as exceptions, ${preExisting.length} mishandled as in the original${skippedCalls}`, ...warning };
   return { ok: true, detail: `${tried} call(s) failed in turn: all surfaced as exceptions${handled ? ` (${handled} handled by the module)` : ''}${skippedCalls}` };
+}
+
+/** The call failed, import failed, and no exception was set: CPython's SystemError says so. */
+function notPropagated(r: FaultRun): boolean {
+  return r.exception?.type === 'SystemError' && !r.exception.msg.includes(INJECTED);
 }
 
 function lost(r: FaultRun): number {

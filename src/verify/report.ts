@@ -6,7 +6,8 @@ import { PROBES, PROBE_TITLES, type Discovery, type ModuleVerification, type Pro
 const MARK = { pass: 'ok', fail: 'FAIL', skip: '-' };
 
 function mark(r: ProbeResult): string {
-  return r.ok === true ? MARK.pass : r.ok === false ? MARK.fail : MARK.skip;
+  const m = r.ok === true ? MARK.pass : r.ok === false ? MARK.fail : MARK.skip;
+  return r.warning ? `${m}!` : m;
 }
 
 function shown(file: string, cwd: string): string {
@@ -32,7 +33,15 @@ export function moduleMatrix(v: ModuleVerification, cwd: string): string {
       reasons.set(key, [...(reasons.get(key) ?? []), i.python.label]);
     }
   }
-  for (const [reason, labels] of reasons) {
+  const warnings = new Map<string, string[]>();
+  for (const i of v.interpreters)
+    for (const p of PROBES) {
+      const w = i.probes[p].warning;
+      if (!w) continue;
+      const key = `warning, ${PROBE_TITLES[p]}: ${w}`;
+      warnings.set(key, [...(warnings.get(key) ?? []), i.python.label]);
+    }
+  for (const [reason, labels] of [...reasons, ...warnings]) {
     const on = labels.length === v.interpreters.length && labels.length > 1 ? 'all' : labels.join(' ');
     out.push(`    [${on}] ${reason}`);
   }
@@ -57,6 +66,17 @@ export function summaryLine(results: ModuleVerification[], pythons: number, sand
   const failed = results.filter((r) => !r.ok).length;
   const where = sandbox ? 'in the bubblewrap sandbox' : 'WITHOUT a sandbox (--no-sandbox)';
   return `${results.length} module(s) on ${pythons} interpreter(s): ${results.length - failed} verified, ${failed} failed, ${where}, ${(ms / 1000).toFixed(1)}s\n`;
+}
+
+/** Each probe's warning once, with the interpreters it came from (the runner's --verify report). */
+export function verificationWarnings(v: ModuleVerification): string[] {
+  const labels = new Map<string, string[]>();
+  for (const i of v.interpreters)
+    for (const p of PROBES) {
+      const w = i.probes[p].warning;
+      if (w) labels.set(`${PROBE_TITLES[p]}: ${w}`, [...(labels.get(`${PROBE_TITLES[p]}: ${w}`) ?? []), i.python.label]);
+    }
+  return [...labels].map(([w, on]) => `${w} [${on.length === v.interpreters.length && on.length > 1 ? 'all' : on.join(' ')}]`);
 }
 
 /** One line for a file that failed verification, for the runner's --verify report. */

@@ -38,6 +38,8 @@ export interface Discovery {
 export interface ProbeResult {
   ok: boolean | 'skipped';
   detail?: string;
+  /** Something wrong that the conversion did not cause (the original does the same): said, not failed. */
+  warning?: string;
 }
 
 /** The columns of the report, in order. Each is one probe (or one part of probe 1). */

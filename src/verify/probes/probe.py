@@ -384,10 +384,11 @@ def watch_exec(record):
     loader.exec_module = exec_module
 
 
-def step_fault(n):
+def step_fault(n, so=None):
     """Imports with the nth wrapped C-API call failing (n = 0: none fails, calls are only counted)."""
-    lib = ctypes.PyDLL(CONFIG["so"])
-    add_path(CONFIG["so"])
+    so = so or CONFIG["so"]
+    lib = ctypes.PyDLL(so)
+    add_path(so)
     record = {"n": n}
     watch_exec(record)
     lib.pep489_fault_call_name.restype = ctypes.c_char_p
@@ -420,6 +421,46 @@ def run_faults(limit, counted=None):
         for n, run in enumerate(in_children(jobs, WIDTH), 1):
             run.setdefault("n", n)
             runs.append(run)
+    result = {"count": counted, "runs": runs}
+    suspects = [r for r in runs if mishandled(r)]
+    if suspects and CONFIG.get("original"):
+        result["original"] = same_faults_in_original(counted.get("names", []), suspects)
+    return result
+
+
+def mishandled(run):
+    """A failing call the module did not turn into an exception: it crashed, hung, or returned NULL
+    without an error set (SystemError). judge.ts has the same rule; this one only decides which
+    calls are worth failing in the original too."""
+    if any(k in run for k in ("timeout", "crash", "exited", "probe_error")):
+        return True
+    e = run.get("exception")
+    return bool(e) and e.get("type") == "SystemError" and "pep489-codemod injected failure" not in e.get("msg", "")
+
+
+def same_faults_in_original(names, suspects):
+    """Fails the same calls in the single-phase original, matched by name and occurrence (the kth
+    PyDict_New is the kth PyDict_New in both: the original makes its calls in the same order, plus
+    those the conversion removed), so that a mishandled failure the original already had is told
+    apart from one the conversion brought in."""
+    so = CONFIG["original"]
+    counted = in_child("faults-original-0", lambda: step_fault(0, so))
+    original_names = counted.get("names", [])
+    jobs = []
+    for r in suspects:
+        n = r["n"]
+        if n > len(names):
+            continue
+        name = names[n - 1]
+        k = names[:n].count(name)
+        hits = [i + 1 for i, x in enumerate(original_names) if x == name]
+        if len(hits) >= k:
+            m = hits[k - 1]
+            jobs.append((n, ("fault-original-%d" % m, lambda m=m: step_fault(m, so))))
+    runs = []
+    for (n, _), run in zip(jobs, in_children([job for _, job in jobs], WIDTH)):
+        run["for_n"] = n
+        runs.append(run)
     return {"count": counted, "runs": runs}
 
 
