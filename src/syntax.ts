@@ -81,6 +81,11 @@ export function isNullLiteral(n: Node | null): boolean {
   return n.type === 'number_literal' && /^0[uUlL]*$/.test(n.text);
 }
 
+/** True when evaluating `cond` has no side effect, so an `if` around a removed statement can go whole. */
+export function isPure(cond: Node): boolean {
+  return findAll(cond, (n) => /^(call_expression|assignment_expression|update_expression)$/.test(n.type)).length === 0;
+}
+
 /** The statement that follows `n` in its block, skipping comments. */
 export function nextStatement(n: Node): Node | null {
   let s = n.nextNamedSibling;

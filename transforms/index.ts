@@ -13,6 +13,8 @@ import { execFunction } from './exec-function';
 import { removeCreate } from './remove-create';
 import { errorReturns } from './error-returns';
 import { moduleDecrefs } from './module-decrefs';
+import { helperModuleReleases } from './helper-module-releases';
+import { stateNullGuard } from './state-null-guard';
 import { gilDeclaration } from './gil-declaration';
 import { moduleSlots } from './module-slots';
 import { mSize } from './m-size';
@@ -30,11 +32,13 @@ export const TRANSFORMS: readonly Transform[] = [
   removeCreate,
   errorReturns,
   moduleDecrefs,
+  helperModuleReleases,
   numpyImports,
   oncePerProcess,
   gilDeclaration,
   moduleSlots,
   mSize,
+  stateNullGuard,
   moddefSlots,
   moddefInit,
 ];

@@ -10,15 +10,10 @@ import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
-import { callArgs, calleeName, field, findAll, isIdentifier, isInside, isNullLiteral, named, nextStatement, ofType, unparen } from '../src/syntax';
+import { callArgs, calleeName, field, isIdentifier, isInside, isNullLiteral, isPure, named, nextStatement, ofType, unparen } from '../src/syntax';
 import { returnsModule } from './error-returns';
 
 const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'Py_XDecRef']);
-
-/** True when evaluating `cond` has no side effect, so an `if` around a removed DECREF can go whole. */
-function isPure(cond: Node): boolean {
-  return findAll(cond, (n) => /^(call_expression|assignment_expression|update_expression)$/.test(n.type)).length === 0;
-}
 
 /**
  * `if (m != NULL) { Py_DECREF(m); m = NULL; }` on an error path, with no `return m;` after it: the
@@ -52,8 +47,7 @@ export const moduleDecrefs: Transform = {
     const { body, moduleVar } = ctx.init;
     if (!moduleVar || !ctx.hasExec) return [];
     const id = this.meta.id;
-    const calls = findAll(
-      body,
+    const calls = ofType(body, 'call_expression').filter(
       (n) => RELEASES.has(calleeName(n) ?? '') && isIdentifier(unparen(callArgs(n)[0] ?? n), moduleVar) && !ctx.vanishes(n),
     );
     const cleanups = moduleCleanupBlocks(ctx);

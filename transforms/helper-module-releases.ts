@@ -1,0 +1,126 @@
+/**
+ * Helpers the init hands the module to (`if (add_types(m) < 0) return NULL;`) that release it on
+ * their failure path (`Py_DECREF(module); return -1;`). Right in single-phase init, where the init
+ * owned the module; after the conversion exec only borrows it, and that release frees the module
+ * under the import machinery's feet (a crash on the error path only, which no build catches).
+ *
+ * The release statements go, as module-decrefs does in the init, when the helper is this file's own
+ * and every call to it passes the module in that position (so its parameter is always the borrowed
+ * module); otherwise the conversion is refused, naming the helper and the release. Helpers called
+ * from helpers are followed the same way. Helpers defined in another file cannot be seen here:
+ * `--verify` (its fault-injection probe) is what catches those.
+ */
+import type { Edit } from '../src/edits';
+import { fileScopeFunctions, functionName } from '../src/module-init';
+import type { Node } from '../src/parse';
+import { refuse } from '../src/refusal';
+import { removeStatements } from '../src/removal';
+import type { Transform, TransformContext } from '../src/transform';
+import { callArgs, calleeName, field, isIdentifier, isInside, isPure, line, nextStatement, ofType, unparen } from '../src/syntax';
+
+const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'Py_XDecRef']);
+
+/** The name of parameter `i` of a function definition, or null (unnamed, variadic, or a macro). */
+function parameterName(fn: Node, i: number): string | null {
+  const declarator = ofType(fn, 'function_declarator')[0];
+  const params = declarator && field(declarator, 'parameters');
+  const param = params ? params.namedChildren.filter((p) => p?.type === 'parameter_declaration')[i] : null;
+  let d = param ? field(param, 'declarator') : null;
+  while (d && d.type !== 'identifier') d = field(d, 'declarator');
+  return d?.text ?? null;
+}
+
+/** The argument positions at which `call` passes the variable `name` (bare, parenthesised or cast). */
+function positionsOf(call: Node, name: string): number[] {
+  return callArgs(call).flatMap((a, i) => {
+    let x = unparen(a);
+    while (x.type === 'cast_expression') x = unparen(field(x, 'value') ?? x);
+    return isIdentifier(x, name) ? [i] : [];
+  });
+}
+
+interface Carrier {
+  fn: Node;
+  name: string;
+  param: string;
+  index: number;
+}
+
+/** Every (helper, parameter) the module reaches from the init's body, followed through helpers. */
+function carriers(ctx: TransformContext, moduleVar: string): Carrier[] {
+  const functions = new Map<string, Node>();
+  for (const f of fileScopeFunctions(ctx.root)) {
+    const name = functionName(f);
+    if (name && !isInside(ctx.init.fn, f) && !isInside(ctx.init.entry, f)) functions.set(name, f);
+  }
+  const found = new Map<string, Carrier>();
+  const visit = (body: Node, variable: string, skip: (n: Node) => boolean) => {
+    for (const call of ofType(body, 'call_expression')) {
+      const name = calleeName(call);
+      const fn = name ? functions.get(name) : undefined;
+      if (!fn || skip(call)) continue;
+      for (const index of positionsOf(call, variable)) {
+        const key = `${name}/${index}`;
+        const param = parameterName(fn, index);
+        if (found.has(key) || !param) continue;
+        found.set(key, { fn, name: name!, param, index });
+        visit(field(fn, 'body') ?? fn, param, () => false);
+      }
+    }
+  };
+  visit(ctx.init.body, moduleVar, (n) => ctx.vanishes(n));
+  return [...found.values()];
+}
+
+/** Does every call to the helper in the file pass a module-carrying variable at its position? */
+function alwaysGivenTheModule(ctx: TransformContext, c: Carrier, all: Carrier[], moduleVar: string): Node | null {
+  for (const id of ofType(ctx.root, 'identifier')) {
+    // Its definition and prototypes name it without using it.
+    if (id.text !== c.name || id.parent?.type === 'function_declarator') continue;
+    const call = id.parent;
+    if (call?.type !== 'call_expression' || !isIdentifier(field(call, 'function'), c.name)) return id; // its address is taken
+    const caller = all.find((o) => isInside(call, o.fn));
+    const variable = caller ? caller.param : isInside(call, ctx.init.body) ? moduleVar : null;
+    if (!variable || !positionsOf(call, variable).includes(c.index)) return call;
+  }
+  return null;
+}
+
+export const helperModuleReleases: Transform = {
+  meta: { id: 'helper-module-releases', description: "remove a helper's Py_DECREF of the module the init hands it (exec only borrows it)" },
+  apply(ctx) {
+    const moduleVar = ctx.init.moduleVar;
+    if (!moduleVar || !ctx.hasExec) return [];
+    const all = carriers(ctx, moduleVar);
+    const deletions: Node[] = [];
+    for (const c of all) {
+      const body = field(c.fn, 'body');
+      if (!body) continue;
+      const releases = ofType(body, 'call_expression').filter(
+        (n) => RELEASES.has(calleeName(n) ?? '') && isIdentifier(unparen(callArgs(n)[0] ?? n), c.param),
+      );
+      if (releases.length === 0) continue;
+      const first = releases[0];
+      const where = `${c.name} (line ${line(c.fn)}) releases the module it is given (${first.text}, line ${line(first)})`;
+      const stray = alwaysGivenTheModule(ctx, c, all, moduleVar);
+      if (stray)
+        refuse(`${where}, and is also used at line ${line(stray)} with something else; after the conversion exec only borrows the module: convert it by hand`, first);
+      if (ofType(body, 'assignment_expression').some((a) => isIdentifier(field(a, 'left'), c.param)))
+        refuse(`${where} after assigning to ${c.param}; convert it by hand`, first);
+      for (const call of releases) {
+        const stmt = call.parent!;
+        const parent = stmt.parent;
+        if (stmt.type !== 'expression_statement' || !parent)
+          refuse(`${where} inside a larger expression (${call.text}); convert it by hand`, call);
+        const usedAfter = ofType(body, 'identifier').some((n) => n.text === c.param && n.startIndex > stmt.endIndex);
+        if (calleeName(call) === 'Py_CLEAR' && usedAfter)
+          refuse(`${where} with Py_CLEAR and uses ${c.param} after it; convert it by hand`, call);
+        if (parent.type === 'compound_statement' || parent.type.startsWith('preproc_') || (parent.type === 'labeled_statement' && nextStatement(parent)))
+          deletions.push(stmt);
+        else if (parent.type === 'if_statement' && !field(parent, 'alternative') && isPure(field(parent, 'condition')!)) deletions.push(parent);
+        else refuse(`${where} as the whole body of a ${parent.type.replace(/_/g, ' ')}; convert it by hand`, call);
+      }
+    }
+    return removeStatements(ctx.text, deletions, this.meta.id) as Edit[];
+  },
+};
