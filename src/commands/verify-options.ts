@@ -21,11 +21,11 @@ export interface VerifyFlags {
 
 export function verifyOptionsBuilder<T>(y: Argv<T>): Argv<T & VerifyFlags> {
   return y
-    .option('python', { type: 'string', array: true, describe: 'verify with this CPython (repeatable); default: every CPython >= 3.8 with headers found' })
-    .option('include-dir', { alias: 'I', type: 'string', array: true, describe: 'include directory for building the module (repeatable)' })
-    .option('define', { alias: 'D', type: 'string', array: true, describe: 'preprocessor define for building the module (repeatable)' })
+    .option('python', { type: 'string', requiresArg: true, describe: 'verify with this CPython (repeatable); default: every CPython >= 3.8 with headers found' })
+    .option('include-dir', { alias: 'I', type: 'string', requiresArg: true, describe: 'include directory for building the module (repeatable)' })
+    .option('define', { alias: 'D', type: 'string', requiresArg: true, describe: 'preprocessor define for building the module (repeatable)' })
     .option('compile-commands', { type: 'string', describe: 'compile_commands.json to take include dirs and defines from (default: the nearest one)' })
-    .option('source', { type: 'string', array: true, describe: 'extra translation unit the module needs (repeatable)' })
+    .option('source', { type: 'string', requiresArg: true, describe: 'extra translation unit the module needs (repeatable)' })
     .option('smoke', { type: 'string', describe: 'Python expression that must be true after importing the module' })
     .option('timeout', { type: 'number', describe: 'seconds allowed per probe step (default 30)' })
     .option('sandbox', { type: 'boolean', describe: 'run imports in bubblewrap (--no-sandbox: run them unconfined, reported loudly)' })

@@ -106,6 +106,8 @@ export async function runProbe(req: ProbeRequest): Promise<ProbeRun> {
 }
 
 function parse(result: SandboxResult, outerMs: number): ProbeRun {
+  // PEP489_DEBUG_PROBE=1: the raw facts each probe step reported, on stderr (for reading a verdict).
+  if (process.env.PEP489_DEBUG_PROBE) process.stderr.write(result.stdout);
   const run: ProbeRun = { facts: {}, ms: result.ms };
   let done = false;
   for (const line of result.stdout.split('\n')) {

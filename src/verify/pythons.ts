@@ -169,16 +169,20 @@ function resolveExplicit(name: string, skipped: Discovery['skipped']): string | 
     skipped.push({ exe: name, reason: 'not an executable file' });
     return undefined;
   }
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const exe = path.join(dir, name);
-    if (dir && isExecutable(exe)) return exe;
+  // A bare version (`--python 3.12`, `--python 3.13t`) is `python3.12` wherever interpreters are searched.
+  const version = /^\d+\.\d+t?$/.test(name);
+  const dirs = version ? candidateDirs() : (process.env.PATH ?? '').split(path.delimiter);
+  const file = version ? `python${name}` : name;
+  for (const dir of dirs) {
+    const exe = path.join(dir, file);
+    if (dir && isExecutable(exe) && !isPyenvShim(exe)) return exe;
   }
-  skipped.push({ exe: name, reason: 'not found on PATH' });
+  skipped.push({ exe: name, reason: version ? `no ${file} found (searched PATH, pyenv, uv and system folders)` : 'not found on PATH' });
   return undefined;
 }
 
 /** PATH first (the user's own order), then pyenv, uv and system folders. */
-function defaultCandidates(): string[] {
+function candidateDirs(): string[] {
   const home = os.homedir();
   const env = process.env;
   const dirs: string[] = (env.PATH ?? '').split(path.delimiter).filter((d) => d);
@@ -189,8 +193,12 @@ function defaultCandidates(): string[] {
   dirs.push('/usr/bin', '/usr/local/bin', '/opt/homebrew/bin', '/opt/local/bin', '/opt/conda/bin');
   dirs.push(...['miniconda3', 'anaconda3', 'miniforge3', 'mambaforge'].map((d) => path.join(home, d, 'bin')));
   dirs.push(...subdirs('/opt/python').map((v) => path.join(v, 'bin')));
+  return [...new Set(dirs)];
+}
+
+function defaultCandidates(): string[] {
   const out: string[] = [];
-  for (const dir of new Set(dirs)) {
+  for (const dir of candidateDirs()) {
     let entries: string[];
     try {
       entries = fs.readdirSync(dir);
