@@ -25,6 +25,8 @@ export interface ConvertOptions {
   numpyImport?: NumpyImportChoice;
   /** Folders to find the file's quoted includes in, besides its own folder and its parents (-I). */
   headerDirs?: string[];
+  /** The build's preprocessor defines (-D NAME or NAME=VALUE): what the file is compiled with (Py_LIMITED_API). */
+  defines?: string[];
 }
 
 export const DEFAULT_OPTIONS: ConvertOptions = {

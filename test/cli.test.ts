@@ -137,6 +137,21 @@ describe('slot options', () => {
     expect(out).toContain('{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}');
   });
 
+  test('-D reaches the conversion: an old Py_LIMITED_API refuses not-supported, and --interpreters supported converts', () => {
+    const dir = tempDir();
+    copyFixtures(dir, { 'a.c': 'minimal' });
+    const before = snapshot(dir);
+    // -D repeats and takes one value each, so the path may come after it.
+    const r = runCli(['-D', 'X=1', '-D', 'Py_LIMITED_API=0x03060000', 'a.c'], dir);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('a.c:');
+    expect(r.stderr).toContain('limited API of 3.6 (Py_LIMITED_API=0x03060000, -D Py_LIMITED_API=0x03060000)');
+    expect(snapshot(dir)).toEqual(before);
+    const ok = runCli(['-D', 'Py_LIMITED_API=0x03060000', '--interpreters', 'supported', 'a.c'], dir);
+    expect(ok.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'a.c'), 'utf8')).toContain('Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED');
+  });
+
   test('an invalid choice is a usage error', () => {
     const dir = tempDir();
     copyFixtures(dir, { 'a.c': 'minimal' });

@@ -10,6 +10,7 @@ import type { Transform, TransformContext } from '../src/transform';
 import { indentationAt, lineStart } from '../src/text';
 import type { Node } from '../src/parse';
 import { ancestors, isInside } from '../src/syntax';
+import { Refusal } from '../src/refusal';
 
 /** Where to insert before `decl`: above the comment lines directly attached to it. */
 export function insertionPointBefore(ctx: TransformContext, decl: Node): number {
@@ -20,6 +21,35 @@ export function insertionPointBefore(ctx: TransformContext, decl: Node): number 
     top = prev;
   }
   return lineStart(ctx.text, top.startIndex);
+}
+
+/**
+ * The limited API before 3.12 has no Py_mod_multiple_interpreters, so the `#ifdef` drops the slot,
+ * and CPython 3.12+ takes a multi-phase module without it as supporting subinterpreters: a claim
+ * the module has not earned when it should say not-supported (psutil builds for 3.6's limited API).
+ * The slot cannot be written by number either: 3.8 to 3.11 reject an unknown slot id.
+ */
+function refuseUndeclarableUnderLimitedApi(ctx: TransformContext): void {
+  if (ctx.options.interpreters !== 'not-supported') return;
+  const limited = limitedApiVersion(ctx.text, ctx.options.defines ?? []);
+  if (!limited || limited.version >= 0x030c0000) return;
+  const hex = `0x${limited.version.toString(16).padStart(8, '0')}`;
+  throw new Refusal(
+    `the module builds for the limited API of ${limited.version >> 24}.${(limited.version >> 16) & 0xff} (Py_LIMITED_API=${hex}, ${limited.where}), which cannot declare Py_mod_multiple_interpreters, and a multi-phase module without it counts as safe in subinterpreters on CPython 3.12+: keep it single-phase until it builds for the 3.12 limited API, or pass --interpreters supported once it is isolated`,
+    limited.line ?? ctx.init.entry.startPosition.row + 1,
+  );
+}
+
+/** Py_LIMITED_API as the file or the build's -D defines it; a bare define means 3.2. */
+function limitedApiVersion(text: string, defines: string[]): { version: number; where: string; line?: number } | null {
+  const parse = (value: string | undefined): number => (value === undefined || value.trim() === '' ? 0x03020000 : Number(value.trim().replace(/[uUlL]+$/, '')));
+  const fromFlag = defines.map((d) => /^Py_LIMITED_API(?:=(.*))?$/.exec(d)).find((m) => m);
+  if (fromFlag) return { version: parse(fromFlag[1]), where: `-D ${fromFlag[0]}` };
+  const m = /^[ \t]*#[ \t]*define[ \t]+Py_LIMITED_API\b[ \t]*([^\n/]*)/m.exec(text);
+  if (!m) return null;
+  const line = text.slice(0, m.index).split('\n').length;
+  const version = parse(m[1]);
+  return Number.isFinite(version) ? { version, where: `line ${line}`, line } : null;
 }
 
 export function slotsArrayText(ctx: TransformContext, indent: string): string {
@@ -44,6 +74,7 @@ export function slotsArrayText(ctx: TransformContext, indent: string): string {
 export const moduleSlots: Transform = {
   meta: { id: 'module-slots', description: 'add the PyModuleDef_Slot array: exec, multiple interpreters, GIL' },
   apply(ctx) {
+    refuseUndeclarableUnderLimitedApi(ctx);
     const decl = ctx.init.def.declaration;
     const at = insertionPointBefore(ctx, decl);
     const indent = indentationAt(ctx.text, decl.startIndex);

@@ -69,7 +69,7 @@ export async function inspect(run: Run, repo: string): Promise<Inspected> {
 export async function convert(file: string, bytes: Buffer, run: Run): Promise<FileOutcome> {
   const headerDirs = run.r.includeDirs.map((d) => path.resolve(path.dirname(file), d));
   try {
-    return await convertBytes(file, bytes, { ...run.r.settings.convert, headerDirs });
+    return await convertBytes(file, bytes, { ...run.r.settings.convert, headerDirs, defines: run.r.defines ?? [] });
   } catch (e) {
     return { file, status: 'failed', reason: `internal error while converting: ${(e as Error).message}` };
   }
