@@ -136,6 +136,54 @@ PyInit_sloppy(void)
     expect(alone.stdout).toContain('faults: call 1 (PyLong_FromLong) failing: the error was not propagated');
   });
 
+  /** PyModule_AddType is 3.9+: neither the original nor the conversion builds with 3.8. */
+  const NEWER_API = `#include <Python.h>
+
+typedef struct { PyObject_HEAD } PointObject;
+
+static PyTypeObject Point_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "newer.Point",
+    .tp_basicsize = sizeof(PointObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+};
+
+static struct PyModuleDef newer_module = {
+    PyModuleDef_HEAD_INIT, "newer", NULL, -1, NULL
+};
+
+PyMODINIT_FUNC
+PyInit_newer(void)
+{
+    PyObject *m = PyModule_Create(&newer_module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddType(m, &Point_Type) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+`;
+
+  test('a CPython that cannot build the original either is skipped and said so; one that builds decides', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'newer.c'), NEWER_API);
+    const both = runCli(['--verify', '--json', '--python', '3.8', '--python', '3.13', 'newer.c'], dir);
+    expect(both.code).toBe(0);
+    const file = JSON.parse(both.stdout).files[0];
+    expect(file.status).toBe('changed');
+    expect(file.warnings).toEqual([expect.stringMatching(/^build: the single-phase original does not build with this CPython either: .*PyModule_AddType.* \[3\.8\]$/)]);
+    expect(fs.readFileSync(path.join(dir, 'newer.c'), 'utf8')).toContain('PyModuleDef_Init(&newer_module)');
+
+    fs.writeFileSync(path.join(dir, 'newer.c'), NEWER_API);
+    const none = runCli(['--verify', '--python', '3.8', 'newer.c'], dir);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toContain('verification failed: no CPython here builds it (3.8: the single-phase original does not build');
+    expect(fs.readFileSync(path.join(dir, 'newer.c'), 'utf8')).toBe(NEWER_API);
+  });
+
   test('--keep-failed writes it anyway and still reports the failure', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'hidden.c'), HIDDEN_DECREF);

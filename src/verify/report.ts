@@ -34,6 +34,13 @@ export function moduleMatrix(v: ModuleVerification, cwd: string): string {
     }
   }
   const warnings = new Map<string, string[]>();
+  for (const i of v.interpreters) {
+    const b = i.probes.build;
+    if (b.ok === 'skipped' && b.detail) {
+      const key = `build skipped: ${b.detail.replace(/ \[CPython [^\]]*\]$/, '')}`;
+      warnings.set(key, [...(warnings.get(key) ?? []), i.python.label]);
+    }
+  }
   for (const i of v.interpreters)
     for (const p of PROBES) {
       const w = i.probes[p].warning;
@@ -73,7 +80,8 @@ export function verificationWarnings(v: ModuleVerification): string[] {
   const labels = new Map<string, string[]>();
   for (const i of v.interpreters)
     for (const p of PROBES) {
-      const w = i.probes[p].warning;
+      const r = i.probes[p];
+      const w = r.warning ?? (p === 'build' && r.ok === 'skipped' ? r.detail?.replace(/ \[CPython [^\]]*\]$/, '') : undefined);
       if (w) labels.set(`${PROBE_TITLES[p]}: ${w}`, [...(labels.get(`${PROBE_TITLES[p]}: ${w}`) ?? []), i.python.label]);
     }
   return [...labels].map(([w, on]) => `${w} [${on.length === v.interpreters.length && on.length > 1 ? 'all' : on.join(' ')}]`);
@@ -90,6 +98,10 @@ export function failureReason(v: ModuleVerification): string {
         break;
       }
     }
+  }
+  if (parts.length === 0) {
+    const skipped = v.interpreters.find((i) => i.probes.build.ok === 'skipped');
+    return `verification failed: no CPython here builds it${skipped ? ` (${skipped.python.label}: ${skipped.probes.build.detail})` : ''}`;
   }
   const head = parts.slice(0, 3).join('; ');
   return `verification failed: ${head}${parts.length > 3 ? `; and ${parts.length - 3} more interpreter(s)` : ''}`;

@@ -32,6 +32,8 @@ export interface VerifyInput {
   includeDirs?: string[];
   defines?: string[];
   extraSources?: string[];
+  /** Linker flags the module needs (its libraries). */
+  link?: string[];
   /** Per probe step; default 30. */
   timeoutS?: number;
   /** Default true. false is the --no-sandbox opt-out. */
@@ -59,7 +61,8 @@ export async function verifyModule(input: VerifyInput): Promise<ModuleVerificati
   return {
     sourcePath: input.displayPath ?? input.sourcePath,
     moduleName: input.moduleName,
-    ok: interpreters.every((i) => i.ok),
+    // At least one CPython must have built and probed it: skipping every one proves nothing.
+    ok: interpreters.every((i) => i.ok) && interpreters.some((i) => i.probes.build.ok === true),
     sandbox,
     interpreters,
   };
@@ -72,6 +75,7 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
     python: py,
     includeDirs: input.includeDirs,
     defines: input.defines,
+    link: input.link,
     cache: input.cache,
   };
   const [built, original] = await Promise.all([
@@ -87,6 +91,14 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
     sideEffects: [],
     timings: { buildMs: built.ms + (original?.ms ?? 0), probeMs: 0, buildCached: built.ok && built.cached, probesCached: false },
   };
+  if (!built.ok && original && !original.ok) {
+    // Nothing the conversion did: this CPython cannot build the module at all (a removed API, a
+    // version-specific struct). It is left out, said so, and the others decide.
+    result.probes = allSkipped('the original does not build here either');
+    result.probes.build = { ok: 'skipped', detail: `the single-phase original does not build with this CPython either: ${original.error}` };
+    result.ok = true;
+    return result;
+  }
   if (!built.ok) {
     result.probes = allSkipped('the module does not build');
     result.probes.build = { ok: false, detail: built.error };
