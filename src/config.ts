@@ -38,6 +38,7 @@ export interface VerifyConfig {
   cache?: boolean;
   compileCommands?: string;
   source?: string[];
+  link?: string[];
 }
 
 export interface Config {
@@ -115,6 +116,7 @@ const KEYS: Record<string, { kind: Kind; set: (c: Config, v: never) => void }> =
   'no-cache': { kind: BOOLEAN, set: (c, v: boolean) => (c.verify.cache = !v) },
   'compile-commands': { kind: { type: 'path' }, set: (c, v) => (c.verify.compileCommands = v) },
   source: { kind: { type: 'paths' }, set: (c, v) => (c.verify.source = v) },
+  link: { kind: { type: 'strings' }, set: (c, v) => (c.verify.link = v) },
 };
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(KEYS);
@@ -273,5 +275,6 @@ export function toVerifyOptions(v: VerifyConfig): VerifyOptions {
     ...(v.cache !== undefined && { cache: v.cache }),
     ...(v.compileCommands !== undefined && { compileCommands: v.compileCommands }),
     ...(v.source && { source: v.source }),
+    ...(v.link && { link: v.link }),
   };
 }

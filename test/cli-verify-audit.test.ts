@@ -1,4 +1,5 @@
 /** The verify and audit commands as a user runs them: the real bin, real files, real CPythons. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { copyFixtures, expectedOutput, runCli, snapshot, tempDir } from './cli-helpers';
@@ -191,5 +192,49 @@ PyInit_newer(void)
     expect(r.code).toBe(3);
     expect(fs.readFileSync(path.join(dir, 'hidden.c'), 'utf8')).toContain('PyModuleDef_Init(&hidden_module)');
     expect(r.stderr).toContain('written anyway');
+  });
+});
+
+describe('--link', () => {
+  /** A module that needs a library of its own: a static one, built here, so nothing is needed at run time. */
+  const NEEDS_LIB = `#include <Python.h>
+
+int answer(void);
+
+static struct PyModuleDef linked_module = {
+    PyModuleDef_HEAD_INIT, "linked", NULL, -1, NULL
+};
+
+PyMODINIT_FUNC
+PyInit_linked(void)
+{
+    PyObject *m = PyModule_Create(&linked_module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(m, "ANSWER", answer()) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+`;
+
+  test('links the libraries the module needs; without them it cannot import and nothing is written', () => {
+    const dir = tempDir();
+    const lib = path.join(dir, 'lib');
+    fs.mkdirSync(lib);
+    fs.writeFileSync(path.join(lib, 'answer.c'), 'int answer(void) { return 42; }\n');
+    execFileSync('gcc', ['-c', '-fPIC', 'answer.c', '-o', 'answer.o'], { cwd: lib });
+    execFileSync('ar', ['rcs', 'libanswer.a', 'answer.o'], { cwd: lib });
+    fs.writeFileSync(path.join(dir, 'linked.c'), NEEDS_LIB);
+
+    const without = runCli(['--verify', '--python', '3.13', 'linked.c'], dir);
+    expect(without.code).toBe(3);
+    expect(without.stderr).toContain('undefined symbol: answer');
+    expect(fs.readFileSync(path.join(dir, 'linked.c'), 'utf8')).toBe(NEEDS_LIB);
+
+    const r = runCli(['--verify', '--python', '3.13', `--link=-L${lib}`, '--link', 'answer', '--smoke', 'linked.ANSWER == 42', 'linked.c'], dir);
+    expect(r.stderr).toBe('converted linked.c (module linked)\n1 changed, 0 unchanged, 0 skipped, 0 failed\n');
+    expect(r.code).toBe(0);
   });
 });

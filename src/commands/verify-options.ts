@@ -13,6 +13,7 @@ export interface VerifyFlags {
   define?: string | string[];
   compileCommands?: string;
   source?: string | string[];
+  link?: string | string[];
   smoke?: string;
   timeout?: number;
   sandbox?: boolean;
@@ -26,6 +27,7 @@ export function verifyOptionsBuilder<T>(y: Argv<T>): Argv<T & VerifyFlags> {
     .option('define', { alias: 'D', type: 'string', requiresArg: true, describe: 'preprocessor define for building the module (repeatable)' })
     .option('compile-commands', { type: 'string', describe: 'compile_commands.json to take include dirs and defines from (default: the nearest one)' })
     .option('source', { type: 'string', requiresArg: true, describe: 'extra translation unit the module needs (repeatable)' })
+    .option('link', { type: 'string', requiresArg: true, describe: 'library or linker flag the module needs: lzma, --link=-L/opt/lib (repeatable)' })
     .option('smoke', { type: 'string', describe: 'Python expression that must be true after importing the module' })
     .option('timeout', { type: 'number', describe: 'seconds allowed per probe step (default 30)' })
     .option('sandbox', { type: 'boolean', describe: 'run imports in bubblewrap (--no-sandbox: run them unconfined, reported loudly)' })
@@ -43,6 +45,7 @@ export async function verifyOptions(flags: VerifyFlags, config: Config | null, j
     define: pick(stringList(flags.define), 'define'),
     compileCommands: pick(flags.compileCommands, 'compileCommands'),
     source: pick(stringList(flags.source), 'source'),
+    link: pick(stringList(flags.link), 'link'),
     smoke: pick(flags.smoke, 'smoke'),
     timeout: pick(flags.timeout, 'timeout'),
     sandbox: pick(flags.sandbox, 'sandbox'),

@@ -22,6 +22,8 @@ export interface BuildInput {
   includeDirs?: string[];
   /** "NAME" or "NAME=VALUE". */
   defines?: string[];
+  /** Linker flags after the objects: "-llzma", "-L/opt/lib"; a bare name is a library ("lzma"). */
+  link?: string[];
   /** The path diagnostics should name when sources[0] is a temporary copy of the user's file. */
   displayPath?: string;
   /** false: build fresh and keep nothing. */
@@ -140,7 +142,11 @@ function commandFor(input: BuildInput): Plan {
       cxxDriver: py.cxx,
       cCompile: [...base, ...common, ...C_STRICT],
       cxxCompile: [...base.filter((f) => !C_ONLY.test(f)), ...common, ...CXX_STRICT],
-      link: [...py.ldflags.filter((f) => !OPT_OR_DEBUG.test(f)), ...wrappedApis().map((n) => `-Wl,--wrap=${n}`)],
+      link: [
+        ...py.ldflags.filter((f) => !OPT_OR_DEBUG.test(f)),
+        ...wrappedApis().map((n) => `-Wl,--wrap=${n}`),
+        ...(input.link ?? []).map((l) => (l.startsWith('-') ? l : `-l${l}`)),
+      ],
     },
   };
 }

@@ -32,6 +32,8 @@ export interface VerifyOptions {
   compileCommands?: string;
   /** --source: extra translation units every module is linked with. */
   source?: string[];
+  /** --link: linker flags (libraries) every module is linked with. */
+  link?: string[];
   smoke?: string;
   /** --timeout, seconds per probe step (default 30). */
   timeout?: number;
@@ -272,6 +274,7 @@ function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, cwd: s
     includeDirs: [...(options.include ?? []).map((d) => path.resolve(cwd, d)), ...(fromDb?.includeDirs ?? [])],
     defines: [...(options.define ?? []), ...(fromDb?.defines ?? [])],
     extraSources: (options.source ?? []).map((s) => path.resolve(cwd, s)),
+    link: options.link,
     timeoutS: options.timeout,
     sandbox: options.sandbox,
     cache: options.cache,
