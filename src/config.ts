@@ -39,6 +39,7 @@ export interface VerifyConfig {
   compileCommands?: string;
   source?: string[];
   link?: string[];
+  pythonPath?: string[];
 }
 
 export interface Config {
@@ -117,6 +118,7 @@ const KEYS: Record<string, { kind: Kind; set: (c: Config, v: never) => void }> =
   'compile-commands': { kind: { type: 'path' }, set: (c, v) => (c.verify.compileCommands = v) },
   source: { kind: { type: 'paths' }, set: (c, v) => (c.verify.source = v) },
   link: { kind: { type: 'strings' }, set: (c, v) => (c.verify.link = v) },
+  pythonpath: { kind: { type: 'paths' }, set: (c, v) => (c.verify.pythonPath = v) },
 };
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(KEYS);
@@ -276,5 +278,6 @@ export function toVerifyOptions(v: VerifyConfig): VerifyOptions {
     ...(v.compileCommands !== undefined && { compileCommands: v.compileCommands }),
     ...(v.source && { source: v.source }),
     ...(v.link && { link: v.link }),
+    ...(v.pythonPath && { pythonPath: v.pythonPath }),
   };
 }

@@ -238,3 +238,47 @@ PyInit_linked(void)
     expect(r.code).toBe(0);
   });
 });
+
+describe('--pythonpath', () => {
+  /** A module that imports its own package during init (markupsafe, dulwich, bitarray's shape). */
+  const IMPORTS_PACKAGE = `#include <Python.h>
+
+static struct PyModuleDef withpkg_module = {
+    PyModuleDef_HEAD_INIT, "withpkg", NULL, -1, NULL
+};
+
+PyMODINIT_FUNC
+PyInit_withpkg(void)
+{
+    PyObject *m = PyModule_Create(&withpkg_module);
+    if (m == NULL)
+        return NULL;
+    PyObject *pkg = PyImport_ImportModule("withpkg_support");
+    if (pkg == NULL) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (PyModule_AddObject(m, "support", pkg) < 0) {
+        Py_DECREF(pkg);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+`;
+
+  test('puts the package the module imports on sys.path in the sandbox; without it the import fails', () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'py', 'withpkg_support'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'py', 'withpkg_support', '__init__.py'), 'VALUE = 7\n');
+    fs.writeFileSync(path.join(dir, 'withpkg.c'), IMPORTS_PACKAGE);
+
+    const without = runCli(['--verify', '--python', '3.13', 'withpkg.c'], dir);
+    expect(without.code).toBe(3);
+    expect(without.stderr).toContain("No module named 'withpkg_support'");
+
+    const r = runCli(['--verify', '--python', '3.13', '--pythonpath', 'py', '--smoke', 'withpkg.support.VALUE == 7', 'withpkg.c'], dir);
+    expect(r.stderr).toBe('converted withpkg.c (module withpkg)\n1 changed, 0 unchanged, 0 skipped, 0 failed\n');
+    expect(r.code).toBe(0);
+  });
+});

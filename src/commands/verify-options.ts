@@ -14,6 +14,7 @@ export interface VerifyFlags {
   compileCommands?: string;
   source?: string | string[];
   link?: string | string[];
+  pythonpath?: string | string[];
   smoke?: string;
   timeout?: number;
   sandbox?: boolean;
@@ -28,6 +29,7 @@ export function verifyOptionsBuilder<T>(y: Argv<T>): Argv<T & VerifyFlags> {
     .option('compile-commands', { type: 'string', describe: 'compile_commands.json to take include dirs and defines from (default: the nearest one)' })
     .option('source', { type: 'string', requiresArg: true, describe: 'extra translation unit the module needs (repeatable)' })
     .option('link', { type: 'string', requiresArg: true, describe: 'library or linker flag the module needs: lzma, --link=-L/opt/lib (repeatable)' })
+    .option('pythonpath', { type: 'string', requiresArg: true, describe: 'folder put on sys.path while probing, for the package the module imports (repeatable)' })
     .option('smoke', { type: 'string', describe: 'Python expression that must be true after importing the module' })
     .option('timeout', { type: 'number', describe: 'seconds allowed per probe step (default 30)' })
     .option('sandbox', { type: 'boolean', describe: 'run imports in bubblewrap (--no-sandbox: run them unconfined, reported loudly)' })
@@ -46,6 +48,7 @@ export async function verifyOptions(flags: VerifyFlags, config: Config | null, j
     compileCommands: pick(flags.compileCommands, 'compileCommands'),
     source: pick(stringList(flags.source), 'source'),
     link: pick(stringList(flags.link), 'link'),
+    pythonPath: pick(stringList(flags.pythonpath), 'pythonPath'),
     smoke: pick(flags.smoke, 'smoke'),
     timeout: pick(flags.timeout, 'timeout'),
     sandbox: pick(flags.sandbox, 'sandbox'),

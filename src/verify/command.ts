@@ -34,6 +34,8 @@ export interface VerifyOptions {
   source?: string[];
   /** --link: linker flags (libraries) every module is linked with. */
   link?: string[];
+  /** --pythonpath: folders on sys.path while probing. */
+  pythonPath?: string[];
   smoke?: string;
   /** --timeout, seconds per probe step (default 30). */
   timeout?: number;
@@ -275,6 +277,7 @@ function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, cwd: s
     defines: [...(options.define ?? []), ...(fromDb?.defines ?? [])],
     extraSources: (options.source ?? []).map((s) => path.resolve(cwd, s)),
     link: options.link,
+    pythonPath: (options.pythonPath ?? []).map((d) => path.resolve(cwd, d)),
     timeoutS: options.timeout,
     sandbox: options.sandbox,
     cache: options.cache,

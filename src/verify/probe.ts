@@ -47,6 +47,8 @@ export interface ProbeRequest {
   timeoutS: number;
   sandbox: boolean;
   memoryBytes?: number;
+  /** Folders put on sys.path (read-only): the package a module imports from its own init. */
+  pythonPath?: string[];
 }
 
 const PROBES_DIR = path.join(__dirname, 'probes');
@@ -71,6 +73,8 @@ export async function runProbe(req: ProbeRequest): Promise<ProbeRun> {
     shim: path.dirname(shim),
   };
   if (req.originalSoPath) mounts.orig = path.dirname(req.originalSoPath);
+  const pythonPath = req.pythonPath ?? [];
+  pythonPath.forEach((dir, i) => (mounts[`path${i}`] = path.resolve(dir)));
   const steps = stepsFor(req);
   // Each step has its own limit inside the probe; this one only catches a probe that lost its way.
   const outerMs = (req.timeoutS * 2 + 15) * 1000;
@@ -90,6 +94,7 @@ export async function runProbe(req: ProbeRequest): Promise<ProbeRun> {
           steps,
           timeout: req.timeoutS,
           memory: req.memoryBytes,
+          path: pythonPath.map((_, i) => at.mount(`path${i}`)),
         }),
       ],
       env: { LD_PRELOAD: path.join(at.mount('shim'), path.basename(shim)) },

@@ -34,6 +34,8 @@ export interface VerifyInput {
   extraSources?: string[];
   /** Linker flags the module needs (its libraries). */
   link?: string[];
+  /** Folders on sys.path while probing (the module's own package). */
+  pythonPath?: string[];
   /** Per probe step; default 30. */
   timeoutS?: number;
   /** Default true. false is the --no-sandbox opt-out. */
@@ -113,10 +115,13 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
     timeoutS,
     sandbox,
     memoryBytes: input.memoryBytes,
+    pythonPath: input.pythonPath,
   };
   const started = Date.now();
   const cacheKey = probeKey(request);
-  let run = input.cache === false ? undefined : readJson<ProbeRun>(path.join(entryDir('probes', cacheKey), 'run.json'));
+  // Files under --pythonpath can change without the key seeing it: such runs are not replayed.
+  const replayable = input.cache !== false && !input.pythonPath?.length;
+  let run = !replayable ? undefined : readJson<ProbeRun>(path.join(entryDir('probes', cacheKey), 'run.json'));
   result.timings.probesCached = run !== undefined;
   run ??= await runProbe(request);
   result.timings.probeMs = Date.now() - started;
@@ -128,7 +133,7 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
   result.sideEffects = verdict.sideEffects;
   result.ok = PROBES.every((p) => result.probes[p].ok !== false);
   // Only clean passes are remembered: a crash or a hang must be seen again, not replayed.
-  if (result.ok && !result.timings.probesCached && input.cache !== false && !run.stopped && !run.failure) {
+  if (result.ok && !result.timings.probesCached && replayable && !run.stopped && !run.failure) {
     writeJsonAtomic(path.join(entryDir('probes', cacheKey), 'run.json'), run);
   }
   return result;

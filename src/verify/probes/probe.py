@@ -490,6 +490,8 @@ def hung(result):
 
 def main():
     limit_memory()
+    # --pythonpath: after the module's own folder (add_path puts that first), before the rest.
+    sys.path[0:0] = CONFIG.get("path") or []
     os.makedirs(WORK, exist_ok=True)
     steps = CONFIG["steps"]
     # PyInit alone and the import every other step depends on, side by side; after the import
