@@ -19,6 +19,14 @@ describe('verify', () => {
     for (const i of m.interpreters) expect(i.probes.multiphase.ok).toBe(true);
   });
 
+  test('a module named like a built-in module (the faulthandler backport) cannot be verified, and says why', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'faulthandler.c'), expectedOutput('minimal').toString('latin1').replace(/minimal/g, 'faulthandler'));
+    const r = runCli(['verify', '--python', '3.13', 'faulthandler.c'], dir);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('import raised ImportError: faulthandler is a built-in module of this CPython: importing the name gives the built-in, not this build');
+  });
+
   test('a single-phase module fails the multi-phase probe: exit 3', () => {
     const dir = tempDir();
     copyFixtures(dir, { 'minimal.c': 'minimal' });

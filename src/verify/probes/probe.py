@@ -492,6 +492,12 @@ def main():
     limit_memory()
     # --pythonpath: after the module's own folder (add_path puts that first), before the rest.
     sys.path[0:0] = CONFIG.get("path") or []
+    if NAME in sys.builtin_module_names:
+        # Importing the name finds the built-in first (the faulthandler backport): every verdict
+        # would be about CPython's module, not this build.
+        emit({"step": "import", "phase": "import", "exception": {"type": "ImportError", "msg": "%s is a built-in module of this CPython: importing the name gives the built-in, not this build, so it cannot be verified here" % NAME}})
+        emit({"stopped": "the module's name is taken by a built-in module"})
+        return
     os.makedirs(WORK, exist_ok=True)
     steps = CONFIG["steps"]
     # PyInit alone and the import every other step depends on, side by side; after the import
