@@ -163,3 +163,27 @@ test('a declaration that differs from what the conversion promised fails', async
   expect(v.ok).toBe(false);
   expect(v.reason).toContain('compiled-in Py_mod_multiple_interpreters is not-supported, expected per-interpreter-gil');
 });
+
+test("a project whose own code trips a strict error builds relaxed; only warnings the conversion adds fail it", async () => {
+  // A helper that can fall off its end: -Werror=return-type rejects the original itself.
+  const sloppyHelper = 'static int pick(int x)\n{\n    if (x > 0)\n        return 1;\n}\n';
+  const original = fs.readFileSync(path.join(HOSTILE, 'well_behaved_single.c'), 'latin1').replace('static PyObject *WellError;', `static PyObject *WellError;\n\n${sloppyHelper}`);
+  const converted = fs.readFileSync(path.join(HOSTILE, 'well_behaved.c'), 'latin1').replace('static PyObject *WellError;', `static PyObject *WellError;\n\n${sloppyHelper}`);
+  expect(converted).toContain(sloppyHelper);
+  const dir = fs.mkdtempSync(path.join(scratch, 'relaxed-'));
+  fs.writeFileSync(path.join(dir, 'original.c'), original);
+  fs.writeFileSync(path.join(dir, 'well_behaved.c'), converted);
+  const ok = await run({ paths: [path.join(dir, 'well_behaved.c')], original: path.join(dir, 'original.c'), json: true });
+  expect(ok.code).toBe(0);
+  const build = JSON.parse(ok.stdout).modules[0].interpreters[0].probes.build;
+  expect(build.ok).toBe(true);
+  expect(build.warning).toMatch(/^built with the strict errors as warnings, since the single-phase original does not build with them \(.*control reaches end of non-void function.*\); the conversion adds none$/);
+
+  // An exec that returns NULL (a pointer) where it must return an int: a warning the original has not.
+  const added = converted.replace(/return -1;/, 'return NULL;');
+  expect(added).not.toBe(converted);
+  fs.writeFileSync(path.join(dir, 'well_behaved.c'), added);
+  const bad = await run({ paths: [path.join(dir, 'well_behaved.c')], original: path.join(dir, 'original.c') });
+  expect(bad.code).toBe(3);
+  expect(bad.stdout).toMatch(/build: the conversion adds 1 -Wint-conversion warning\(s\) the original does not have/);
+});

@@ -28,6 +28,11 @@ export interface BuildInput {
   displayPath?: string;
   /** false: build fresh and keep nothing. */
   cache?: boolean;
+  /**
+   * The strict errors as plain warnings, for a project whose own code trips them (the verifier then
+   * compares the converted build's warnings with the original's; see strictWarningCounts).
+   */
+  relaxed?: boolean;
 }
 
 export type BuildResult =
@@ -62,6 +67,18 @@ interface Manifest {
 }
 /** Enough for switching branches back and forth without rebuilding. */
 const BUILDS_PER_MANIFEST = 8;
+
+function strictness(flags: string[], relaxed: boolean | undefined): string[] {
+  return relaxed ? flags.map((f) => f.replace(/^-Werror=/, '-W')) : flags;
+}
+
+/** How many diagnostics of each strict kind a build log has ("int-conversion" -> 2). */
+export function strictWarningCounts(log: string): Map<string, number> {
+  const kinds = new Set([...C_STRICT, ...CXX_STRICT].filter((f) => f.startsWith('-Werror=')).map((f) => f.slice('-Werror='.length)));
+  const counts = new Map<string, number>();
+  for (const m of log.matchAll(/\[-W(?:error=)?([\w-]+)\]/g)) if (kinds.has(m[1])) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+  return counts;
+}
 
 export function isCxx(file: string): boolean {
   return CXX_EXT.test(file);
@@ -140,8 +157,8 @@ function commandFor(input: BuildInput): Plan {
     flags: {
       cDriver: py.cc,
       cxxDriver: py.cxx,
-      cCompile: [...base, ...common, ...C_STRICT],
-      cxxCompile: [...base.filter((f) => !C_ONLY.test(f)), ...common, ...CXX_STRICT],
+      cCompile: [...base, ...common, ...strictness(C_STRICT, input.relaxed)],
+      cxxCompile: [...base.filter((f) => !C_ONLY.test(f)), ...common, ...strictness(CXX_STRICT, input.relaxed)],
       link: [
         ...py.ldflags.filter((f) => !OPT_OR_DEBUG.test(f)),
         ...wrappedApis().map((n) => `-Wl,--wrap=${n}`),

@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildModule, type BuildResult } from './build';
+import { buildModule, strictWarningCounts, type BuildResult } from './build';
 import { entryDir, hashFile, hashOf, readJson, writeJsonAtomic } from './cache';
 import { judge } from './judge';
 import { runProbe, stepsFor, type ProbeRequest, type ProbeRun } from './probe';
@@ -80,12 +80,28 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
     link: input.link,
     cache: input.cache,
   };
-  const [built, original] = await Promise.all([
-    buildModule({ ...common, sources: [input.sourcePath, ...(input.extraSources ?? [])], displayPath: input.displayPath }),
+  const buildConverted = (relaxed: boolean) =>
+    buildModule({ ...common, relaxed, sources: [input.sourcePath, ...(input.extraSources ?? [])], displayPath: input.displayPath });
+  const buildOriginal = (relaxed: boolean) =>
     input.original
-      ? buildModule({ ...common, sources: [input.original.sourcePath, ...(input.extraSources ?? [])], displayPath: input.original.displayPath })
-      : Promise.resolve(undefined),
-  ]);
+      ? buildModule({ ...common, relaxed, sources: [input.original.sourcePath, ...(input.extraSources ?? [])], displayPath: input.original.displayPath })
+      : Promise.resolve(undefined);
+  let [built, original] = await Promise.all([buildConverted(false), buildOriginal(false)]);
+  // The project's own code trips a strict error (a missing return, an int-conversion): build both
+  // with those as warnings, and fail the conversion only for warnings it added.
+  let added: string | undefined;
+  let relaxedBecause: string | undefined;
+  if (original && !original.ok) {
+    relaxedBecause = firstError(original.error);
+    const relaxedOriginal = await buildOriginal(true);
+    if (relaxedOriginal?.ok) {
+      original = relaxedOriginal;
+      if (!built.ok) {
+        built = await buildConverted(true);
+        if (built.ok) added = addedStrictWarnings(built.warnings, relaxedOriginal.warnings);
+      }
+    }
+  }
   const result: InterpreterVerification = {
     python: { exe: py.exe, version: py.version, label: py.label, freeThreaded: py.freeThreaded },
     ok: false,
@@ -97,13 +113,18 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
     // Nothing the conversion did: this CPython cannot build the module at all (a removed API, a
     // version-specific struct). It is left out, said so, and the others decide.
     result.probes = allSkipped('the original does not build here either');
-    result.probes.build = { ok: 'skipped', detail: `the single-phase original does not build with this CPython either: ${original.error}` };
+    result.probes.build = { ok: 'skipped', detail: `the single-phase original does not build with this CPython either: ${firstError(original.error)}` };
     result.ok = true;
     return result;
   }
   if (!built.ok) {
     result.probes = allSkipped('the module does not build');
     result.probes.build = { ok: false, detail: built.error };
+    return result;
+  }
+  if (added) {
+    result.probes = allSkipped('the conversion adds a warning the strict build rejects');
+    result.probes.build = { ok: false, detail: added };
     return result;
   }
   const request: ProbeRequest = {
@@ -128,6 +149,8 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
 
   const verdict = judge(run, py, input.expect, sandbox);
   result.probes = { ...allSkipped('not run'), ...verdict.probes, build: buildVerdict(built) };
+  if (relaxedBecause && original?.ok)
+    result.probes.build.warning = `built with the strict errors as warnings, since the single-phase original does not build with them (${relaxedBecause.replace(/ \[CPython [^\]]*\]$/, '')}); the conversion adds none`;
   if (original && !original.ok) result.probes.surface = { ok: 'skipped', detail: `the original does not build: ${original.error}` };
   result.slots = verdict.slots;
   result.sideEffects = verdict.sideEffects;
@@ -143,6 +166,22 @@ function buildVerdict(built: Extract<BuildResult, { ok: true }>): ProbeResult {
   const warnings = built.warnings.split('\n').filter((l) => /: warning: /.test(l));
   const how = built.cached ? 'cached build' : `built in ${built.ms} ms`;
   return { ok: true, detail: warnings.length > 0 ? `${how}; ${warnings.length} warning(s): ${warnings[0]}` : how };
+}
+
+/** The strict kinds of warning the converted build has more of than the original's, said with the first one. */
+function addedStrictWarnings(converted: string, original: string): string | undefined {
+  const before = strictWarningCounts(original);
+  for (const [kind, n] of strictWarningCounts(converted)) {
+    if (n <= (before.get(kind) ?? 0)) continue;
+    const first = converted.split('\n').find((l) => l.includes(`[-W${kind}]`)) ?? kind;
+    return `the conversion adds ${n - (before.get(kind) ?? 0)} -W${kind} warning(s) the original does not have (${first.trim()})`;
+  }
+  return undefined;
+}
+
+/** The first of the errors a failed build lists (they are joined with "; "), without the CPython suffix. */
+function firstError(error: string): string {
+  return error.replace(/ \[CPython [^\]]*\]$/, '').split('; ')[0];
 }
 
 function allSkipped(why: string): Record<ProbeName, ProbeResult> {
