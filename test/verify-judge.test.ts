@@ -156,6 +156,14 @@ describe('probe 6 and the rest', () => {
     expect(j.warning).toContain('call 1 (PyType_Ready) failing: the error was not propagated');
   });
 
+  test('an import that fails as the original\'s does is skipped for this CPython; one the original survives fails', () => {
+    const missing = { phase: 'import', exception: { type: 'ImportError', msg: 'undefined symbol: _PyDict_SetItemId' } };
+    const both = judge(run([], { import: missing, original: missing }), interpreter(13), undefined, true);
+    expect(both.probes.import).toEqual({ ok: 'skipped', detail: 'the single-phase original does not import with this CPython either: import raised ImportError: undefined symbol: _PyDict_SetItemId' });
+    const onlyConverted = judge(run([], { import: missing, original: { imported: true, surface: {} } }), interpreter(13), undefined, true);
+    expect(onlyConverted.probes.import).toEqual({ ok: false, detail: 'import raised ImportError: undefined symbol: _PyDict_SetItemId' });
+  });
+
   test('exec that reports success with its error swallowed counts as handled', () => {
     const faults = {
       count: { n: 0, imported: true, calls: 1, names: ['PyModule_AddIntConstant'], delta: 0, explained: 0 },

@@ -28,6 +28,13 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
   out.slots = slots;
   out.probes.multiphase = f.multiphase ? judgeMultiphase(f.multiphase, slots) : notRun(stopped ?? 'not run');
   out.probes.import = f.import ? judgeImport(f.import, out.sideEffects) : { ok: false, detail: run.failure ?? 'not run' };
+  // The original cannot be imported here either (a symbol this CPython removed, a package it lacks):
+  // nothing the conversion did, so this CPython is left out and said so.
+  if (out.probes.import.ok === false && f.import && f.original && (fate(f.original) || f.original.phase === 'import')) {
+    const why = fate(f.original) ?? `import raised ${exc(f.original.exception)}`;
+    out.probes.import = { ok: 'skipped', detail: `the single-phase original does not import with this CPython either: ${why}` };
+    return out;
+  }
   out.probes.surface = f.original ? judgeSurface(f.import, f.original) : notRun('no original to compare with');
   out.probes.reimport = f.reimport ? judgeReimport(f.reimport) : notRun(stopped ?? 'not run');
 

@@ -35,9 +35,10 @@ export function moduleMatrix(v: ModuleVerification, cwd: string): string {
   }
   const warnings = new Map<string, string[]>();
   for (const i of v.interpreters) {
-    const b = i.probes.build;
-    if (b.ok === 'skipped' && b.detail) {
-      const key = `build skipped: ${b.detail.replace(/ \[CPython [^\]]*\]$/, '')}`;
+    for (const p of ['build', 'import'] as const) {
+      const b = i.probes[p];
+      if (b.ok !== 'skipped' || !b.detail?.startsWith('the single-phase original does not')) continue;
+      const key = `${PROBE_TITLES[p]} skipped: ${b.detail.replace(/ \[CPython [^\]]*\]$/, '')}`;
       warnings.set(key, [...(warnings.get(key) ?? []), i.python.label]);
     }
   }
@@ -81,7 +82,8 @@ export function verificationWarnings(v: ModuleVerification): string[] {
   for (const i of v.interpreters)
     for (const p of PROBES) {
       const r = i.probes[p];
-      const w = r.warning ?? (p === 'build' && r.ok === 'skipped' ? r.detail?.replace(/ \[CPython [^\]]*\]$/, '') : undefined);
+      const skippedForOriginal = r.ok === 'skipped' && r.detail?.startsWith('the single-phase original does not');
+      const w = r.warning ?? (skippedForOriginal ? r.detail?.replace(/ \[CPython [^\]]*\]$/, '') : undefined);
       if (w) labels.set(`${PROBE_TITLES[p]}: ${w}`, [...(labels.get(`${PROBE_TITLES[p]}: ${w}`) ?? []), i.python.label]);
     }
   return [...labels].map(([w, on]) => `${w} [${on.length === v.interpreters.length && on.length > 1 ? 'all' : on.join(' ')}]`);
@@ -100,8 +102,9 @@ export function failureReason(v: ModuleVerification): string {
     }
   }
   if (parts.length === 0) {
-    const skipped = v.interpreters.find((i) => i.probes.build.ok === 'skipped');
-    return `verification failed: no CPython here builds it${skipped ? ` (${skipped.python.label}: ${skipped.probes.build.detail})` : ''}`;
+    const skipped = v.interpreters.find((i) => i.probes.build.ok === 'skipped' || i.probes.import.ok === 'skipped');
+    const detail = skipped && (skipped.probes.build.ok === 'skipped' ? skipped.probes.build.detail : skipped.probes.import.detail);
+    return `verification failed: no CPython here builds and imports it${skipped ? ` (${skipped.python.label}: ${detail})` : ''}`;
   }
   const head = parts.slice(0, 3).join('; ');
   return `verification failed: ${head}${parts.length > 3 ? `; and ${parts.length - 3} more interpreter(s)` : ''}`;

@@ -63,8 +63,8 @@ export async function verifyModule(input: VerifyInput): Promise<ModuleVerificati
   return {
     sourcePath: input.displayPath ?? input.sourcePath,
     moduleName: input.moduleName,
-    // At least one CPython must have built and probed it: skipping every one proves nothing.
-    ok: interpreters.every((i) => i.ok) && interpreters.some((i) => i.probes.build.ok === true),
+    // At least one CPython must have built, imported and probed it: skipping every one proves nothing.
+    ok: interpreters.every((i) => i.ok) && interpreters.some((i) => i.probes.import.ok === true),
     sandbox,
     interpreters,
   };

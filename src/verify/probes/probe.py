@@ -510,6 +510,11 @@ def main():
             emit({"stopped": "timed out in step %s" % step})
             return
         if step == "import" and not result.get("imported"):
+            # Whether the original imports here tells a conversion's fault from this CPython's.
+            if "original" in steps:
+                original = in_child("original", step_job("original"))
+                original["step"] = "original"
+                emit(original)
             emit({"stopped": "the module does not import"})
             return
     rest = [s for s in steps if s not in ("multiphase", "import")]
