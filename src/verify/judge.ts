@@ -32,7 +32,8 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
   // nothing the conversion did, so this CPython is left out and said so.
   if (out.probes.import.ok === false && f.import && f.original && (fate(f.original) || f.original.phase === 'import')) {
     const why = fate(f.original) ?? `import raised ${exc(f.original.exception)}`;
-    out.probes.import = { ok: 'skipped', detail: `the single-phase original does not import with this CPython either: ${why}` };
+    // The other probes (PyInit called directly ran beside the import) say nothing then either.
+    out.probes = { import: { ok: 'skipped', detail: `the single-phase original does not import with this CPython either: ${why}` } };
     return out;
   }
   out.probes.surface = f.original ? judgeSurface(f.import, f.original) : notRun('no original to compare with');
