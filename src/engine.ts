@@ -11,9 +11,10 @@
  */
 import { applyEdits, Edit, originalIndex, OverlappingEditsError, outputRanges } from './edits';
 import { buildContext } from './context';
-import { findModuleInit } from './module-init';
+import { fileScopeFunctions, findModuleInit, functionName } from './module-init';
 import type { ConvertOptions, GilChoice, InterpretersChoice } from './options';
-import { getParser, Lang, Node, parseProblems, parseWith } from './parse';
+import { getParser, Lang, langForPath, Node, parseProblems, parseWith } from './parse';
+import type { SiblingSource } from './sibling-sources';
 import type { Parser, Tree } from 'web-tree-sitter';
 import { Refusal } from './refusal';
 import { detectEol, lineOf } from './text';
@@ -125,6 +126,20 @@ function checkEditsOutsideMasked(edits: readonly Edit[], masked: Range[], condit
     }
 }
 
+/**
+ * The definition of a function this file calls but does not define, from a source beside it in the
+ * same language (its trees join the conversion's, freed with them). Null when none defines it.
+ */
+function definedElsewhere(name: string, lang: Lang, env: SourceEnvironment, trees: Trees): { path: string; text: string; fn: Node } | null {
+  const defines = new RegExp(`\\b${name}\\s*\\([^;{]*\\)\\s*\\{`);
+  for (const s of env.siblings?.() ?? []) {
+    if (langForPath(s.path) !== lang || !defines.test(s.text)) continue;
+    const fn = fileScopeFunctions(trees.root(s.text)).find((f) => functionName(f) === name);
+    if (fn) return { path: s.path, text: s.text, fn };
+  }
+  return null;
+}
+
 /** Refuses edits that fall inside code tree-sitter could not parse. */
 function checkEditsOutsideErrors(root: Node, edits: readonly Edit[]): void {
   for (const p of parseProblems(root)) {
@@ -140,6 +155,8 @@ function checkEditsOutsideErrors(root: Node, edits: readonly Edit[]): void {
 /** What the runner found around the file: macros from its own headers that return from a function. */
 export interface SourceEnvironment {
   headerMacros?: HeaderMacro[];
+  /** The other sources in the file's folder, read on first use. */
+  siblings?: () => SiblingSource[];
 }
 
 export async function convertText(text: string, lang: Lang, options: ConvertOptions, env: SourceEnvironment = {}): Promise<EngineResult> {
@@ -210,6 +227,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
         );
       const ctx = buildContext(current, root, lang, init, options);
       ctx.headerMacros = env.headerMacros ?? [];
+      ctx.definedElsewhere = (name) => definedElsewhere(name, lang, env, trees);
       for (const fn of [init.entry, init.fn]) checkHiddenCodeInert(current, hidden, fn, ctx);
       const edits: Edit[] = [];
       for (const t of TRANSFORMS) {

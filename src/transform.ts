@@ -36,6 +36,8 @@ export interface TransformContext {
   indentUnit: string;
   /** Macros from the file's own headers whose body returns (see src/headers.ts). */
   headerMacros?: HeaderMacro[];
+  /** A function this file calls but a source beside it defines (see sibling-sources.ts), or null. */
+  definedElsewhere?(name: string): { path: string; text: string; fn: Node } | null;
   /** True for nodes inside code that disappears with the create call: other rules leave them alone. */
   vanishes(n: Node): boolean;
 }

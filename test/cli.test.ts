@@ -152,6 +152,26 @@ describe('slot options', () => {
     expect(fs.readFileSync(path.join(dir, 'a.c'), 'utf8')).toContain('Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED');
   });
 
+  test('a helper in a source beside the module that releases the module it is given: refused, naming it', () => {
+    const dir = tempDir();
+    fs.writeFileSync(
+      path.join(dir, 'tz.c'),
+      '#include <Python.h>\n\nint\nsetup_tz(PyObject *module)\n{\n    if (PyModule_AddIntConstant(module, "UTC", 0) < 0) {\n        Py_DECREF(module);\n        return -1;\n    }\n    return 0;\n}\n',
+    );
+    const mod =
+      '#include <Python.h>\n\nint setup_tz(PyObject *module);\n\nstatic struct PyModuleDef tzmod_def = {\n    PyModuleDef_HEAD_INIT, "tzmod", NULL, -1, NULL\n};\n\n' +
+      'PyMODINIT_FUNC\nPyInit_tzmod(void)\n{\n    PyObject *m = PyModule_Create(&tzmod_def);\n    if (m == NULL)\n        return NULL;\n    if (setup_tz(m) < 0)\n        return NULL;\n    return m;\n}\n';
+    fs.writeFileSync(path.join(dir, 'tzmod.c'), mod);
+    const before = snapshot(dir);
+    const r = runCli(['tzmod.c'], dir);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('tzmod.c:15: refused: setup_tz (tz.c, line 3) releases the module it is given (Py_DECREF(module), line 7)');
+    expect(snapshot(dir)).toEqual(before);
+    // Without the release next door it converts.
+    fs.writeFileSync(path.join(dir, 'tz.c'), fs.readFileSync(path.join(dir, 'tz.c'), 'utf8').replace('        Py_DECREF(module);\n', ''));
+    expect(runCli(['tzmod.c'], dir).code).toBe(0);
+  });
+
   test('an invalid choice is a usage error', () => {
     const dir = tempDir();
     copyFixtures(dir, { 'a.c': 'minimal' });

@@ -7,9 +7,11 @@
  * The release statements go, as module-decrefs does in the init, when the helper is this file's own
  * and every call to it passes the module in that position (so its parameter is always the borrowed
  * module); otherwise the conversion is refused, naming the helper and the release. Helpers called
- * from helpers are followed the same way. Helpers defined in another file cannot be seen here:
- * `--verify` (its fault-injection probe) is what catches those.
+ * from helpers are followed the same way. A helper another source in the same folder defines is
+ * read too, but that file is not this conversion's to change: a release there is refused, naming it.
+ * Helpers further away cannot be seen; `--verify` (its fault-injection probe) is what catches those.
  */
+import * as path from 'node:path';
 import type { Edit } from '../src/edits';
 import { fileScopeFunctions, functionName } from '../src/module-init';
 import type { Node } from '../src/parse';
@@ -86,11 +88,39 @@ function alwaysGivenTheModule(ctx: TransformContext, c: Carrier, all: Carrier[],
   return null;
 }
 
+/** C-API and runtime names: never a project helper defined next door. */
+const NOT_A_HELPER = /^(_?Py|PY|_Py)/;
+
+/** The init hands the module to a function a file beside this one defines, and that function releases it. */
+function refuseReleasesNextDoor(ctx: TransformContext, moduleVar: string): void {
+  if (!ctx.definedElsewhere) return;
+  const here = new Set(fileScopeFunctions(ctx.root).map((f) => functionName(f)));
+  for (const call of ofType(ctx.init.body, 'call_expression')) {
+    const name = calleeName(call);
+    if (!name || here.has(name) || NOT_A_HELPER.test(name) || ctx.vanishes(call)) continue;
+    for (const index of positionsOf(call, moduleVar)) {
+      const other = ctx.definedElsewhere(name);
+      const param = other && parameterName(other.fn, index);
+      const body = other && field(other.fn, 'body');
+      if (!other || !param || !body) continue;
+      const release = ofType(body, 'call_expression').find(
+        (n) => RELEASES.has(calleeName(n) ?? '') && isIdentifier(unparen(callArgs(n)[0] ?? n), param),
+      );
+      if (release)
+        refuse(
+          `${name} (${path.basename(other.path)}, line ${line(other.fn)}) releases the module it is given (${release.text}, line ${line(release)}); after the conversion exec only borrows the module, so remove that release (returning the error is enough) and convert again`,
+          call,
+        );
+    }
+  }
+}
+
 export const helperModuleReleases: Transform = {
   meta: { id: 'helper-module-releases', description: "remove a helper's Py_DECREF of the module the init hands it (exec only borrows it)" },
   apply(ctx) {
     const moduleVar = ctx.init.moduleVar;
     if (!moduleVar || !ctx.hasExec) return [];
+    refuseReleasesNextDoor(ctx, moduleVar);
     const all = carriers(ctx, moduleVar);
     const deletions: Node[] = [];
     for (const c of all) {
