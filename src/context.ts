@@ -45,6 +45,7 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
     exec: freeName(used, [`${base}_exec`, `${base}_module_exec`, `exec_${base}`]),
     slots: freeName(used, [`${base}_slots`, `${base}_module_slots`, `${base}_moduledef_slots`]),
     loaded: freeName(used, [`${base}_loaded`, `${base}_module_loaded`, `${base}_exec_done`]),
+    module: freeName(used, [`${base}_module_ref`, `${base}_the_module`, `${base}_module_object`]),
   };
   const findings = auditState(root);
   const touched = stateTouchedBy(findings, init.body);

@@ -22,7 +22,13 @@ export interface TransformContext {
   init: ModuleInit;
   options: ConvertOptions;
   /** Names picked for what the conversion adds, free of collisions with the file's identifiers. */
-  names: { exec: string; slots: string; loaded: string };
+  names: { exec: string; slots: string; loaded: string; module: string };
+  /**
+   * Functions that found the module with PyState_FindModule and have no module at hand: set by
+   * pystate-calls, which points them at a process-wide reference to the one module; once-per-process
+   * then declares it, sets it in exec, and guards exec (one module per process, as before).
+   */
+  moduleRefUsers?: { fn: Node; name: string }[];
   /** The isolation audit of this file: what is process-global, and what exec touches. */
   audit: { findings: StateFinding[]; touched: StateFinding[]; recommendation: Recommendation };
   /** The exec function's parameter: the user's module variable, or a fresh name. */

@@ -36,7 +36,7 @@ describe('--report', () => {
     expect(row('ext/done.c')).toMatch(/^\| `ext\/done\.c` \| unchanged \|/);
     expect(row('ext/state.c:14')).toMatch(/^\| `ext\/state\.c:14` \| refused \| `refuse_pystate_findmodule` \|/);
     expect(md).not.toContain('plain.c');
-    expect(md).toMatch(/### Refusals and errors\n\n- `ext\/state\.c:14` \(rule `pystate-calls`\): PyState_FindModule returns NULL/);
+    expect(md).toMatch(/### Refusals and errors\n\n- `ext\/state\.c:14` \(rule `pystate-calls`\): PyState_FindModule is given/);
   });
 
   test('after a real run it says converted; with --json it is written as well', () => {

@@ -17,6 +17,14 @@ import { insertionPointBefore } from './module-slots';
 export function guardReason(ctx: TransformContext): string | null {
   const choice = ctx.options.oncePerProcess ?? 'auto';
   if (!ctx.hasExec || choice === 'never') return null;
+  if (ctx.moduleRefUsers?.length) {
+    const users = [...new Set(ctx.moduleRefUsers.map((u) => u.name))];
+    const one = users.length === 1;
+    return (
+      `Exec refuses to run twice in one process: ${users.join(', ')} ${one ? 'finds' : 'find'} the module through ` +
+      `${ctx.names.module}, a reference to the one module this process loads (${one ? 'it' : 'they'} used PyState_FindModule).`
+    );
+  }
   if (choice === 'always') return 'Exec refuses to run twice in one process, as requested (--once-per-process always).';
   const names = [...new Set(ctx.audit.touched.map((t) => t.name))];
   if (!names.length) return null;
@@ -24,6 +32,13 @@ export function guardReason(ctx: TransformContext): string | null {
     `Exec refuses to run twice in one process: it uses ${names.join(', ')}, process-global state ` +
     `that a second exec (a re-import, a legacy subinterpreter) would overwrite or share.`
   );
+}
+
+/** The file-scope construct holding `n` (its function, or the extern "C" block around it). */
+function topLevel(n: Node): Node {
+  let top = n;
+  while (top.parent && top.parent.type !== 'translation_unit') top = top.parent;
+  return top;
 }
 
 /** A block comment wrapped to about 78 columns. */
@@ -68,14 +83,27 @@ export const oncePerProcess: Transform = {
     const flag = ctx.names.loaded;
     const u = ctx.indentUnit;
     const declaration = blockComment(reason) + `static int ${flag} = 0;\n\n`;
+    const ref = ctx.moduleRefUsers?.length ? ctx.names.module : null;
     const check =
       `${u}if (${flag}) {\n` +
       `${u}${u}PyErr_SetString(PyExc_ImportError,\n` +
       `${u}${u}                "cannot load module more than once per process");\n` +
       `${u}${u}return -1;\n` +
       `${u}}\n` +
-      `${u}${flag} = 1;\n\n`;
+      `${u}${flag} = 1;\n` +
+      // A strong reference, as PyState_AddModule's was: the module lives as long as the process.
+      (ref ? `${u}Py_INCREF(${ctx.param.name});\n${u}${ref} = ${ctx.param.name};\n` : '') +
+      '\n';
     const fnStart = insertionPointBefore(ctx, ctx.init.fn);
-    return [insert(fnStart, declaration, this.meta.id), insert(checkPoint(ctx), check, this.meta.id)];
+    const edits = [insert(fnStart, declaration, this.meta.id), insert(checkPoint(ctx), check, this.meta.id)];
+    if (ref) {
+      // Declared before the first function that uses it, which may come long before exec.
+      const first = [...ctx.moduleRefUsers!].sort((a, b) => a.fn.startIndex - b.fn.startIndex)[0].fn;
+      const at = Math.min(insertionPointBefore(ctx, topLevel(first)), fnStart);
+      const declare = `/* The module, for functions that have no module at hand (they used PyState_FindModule). */\nstatic PyObject *${ref} = NULL;\n\n`;
+      if (at === fnStart) edits[0] = insert(fnStart, declare + declaration, this.meta.id);
+      else edits.push(insert(at, declare, this.meta.id));
+    }
+    return edits;
   },
 };

@@ -5,7 +5,9 @@
  * - `PyState_FindModule(&def)` inside a module-level function (one listed in the definition's method
  *   table: CPython passes it the module as its first argument, `self`) becomes that argument; inside
  *   the init it becomes the module variable. Anywhere else (a type's method, a helper) there is no
- *   module at hand: refused, naming the call's line.
+ *   module at hand: it becomes a process-wide reference to the module that exec sets, as
+ *   PyState_AddModule kept one, and exec gets the once-per-process guard so that there is only ever
+ *   that one module (see once-per-process.ts). With `--once-per-process never` that is refused.
  * - `PyState_AddModule(m, &def)` in the init goes, with the `if` that checks its result.
  * - A macro of the file that calls either (`#define STATE ((state *)PyModule_GetState(
  *   PyState_FindModule(&def)))`) and is used: no call site can be rewritten, so it is refused.
@@ -106,9 +108,14 @@ export const pystateCalls: Transform = {
         const fnName = name && field(name, 'declarator')?.text;
         if (fnName && moduleFunctions.has(fnName)) module = firstParameter(fn);
       }
+      if (!module && fn && ctx.hasExec && ctx.options.oncePerProcess !== 'never') {
+        module = ctx.names.module;
+        const fnName = field(ofType(fn, 'function_declarator')[0] ?? fn, 'declarator')?.text ?? 'a function';
+        (ctx.moduleRefUsers ??= []).push({ fn, name: fnName });
+      }
       if (!module)
         refuse(
-          `PyState_FindModule returns NULL for a multi-phase module, and this function has no module at hand; pass the module along (a method can use PyType_GetModuleByDef) by hand`,
+          `PyState_FindModule returns NULL for a multi-phase module, and this function has no module at hand; pass the module along (a method can use PyType_GetModuleByDef) by hand${ctx.options.oncePerProcess === 'never' ? ', or allow the once-per-process guard, which lets it keep one reference to the module' : ''}`,
           call,
         );
       edits.push(replace(call.startIndex, call.endIndex, module, id));
