@@ -151,8 +151,9 @@ function findCreates(root: Node, text: string): Node[] {
 function identifiersNamed(root: Node, text: string, names: string[]): Node[] {
   const out: Node[] = [];
   const pattern = new RegExp(`\\b(?:${names.map((n) => n.replace(/\W/g, '')).join('|')})\\b`, 'g');
+  // `text` is root.text, which starts where the root does: after leading blank lines, not at 0.
   for (const m of text.matchAll(pattern)) {
-    const start = m.index ?? 0;
+    const start = root.startIndex + (m.index ?? 0);
     const n = root.descendantForIndex(start, start + m[0].length);
     if (n && n.type === 'identifier' && n.startIndex === start && n.endIndex === start + m[0].length) out.push(n);
   }

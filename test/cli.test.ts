@@ -56,6 +56,16 @@ describe('converting in place', () => {
     expect(report.files.map((f) => f.path)).toEqual(['pkg/a.c']);
   });
 
+  test('a file that starts with blank lines converts like any other (pickle5 starts with one)', () => {
+    const dir = tempDir();
+    const minimal = expectedOutput('minimal');
+    copyFixtures(dir, { 'a.c': 'minimal' });
+    fs.writeFileSync(path.join(dir, 'a.c'), Buffer.concat([Buffer.from('\n\n'), fs.readFileSync(path.join(dir, 'a.c'))]));
+    const r = runCli(['a.c'], dir);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'a.c'))).toEqual(Buffer.concat([Buffer.from('\n\n'), minimal]));
+  });
+
   test('a Latin-1 file keeps every byte outside the edits', () => {
     const dir = tempDir();
     copyFixtures(dir, { 'm.c': 'latin1-comment' });
