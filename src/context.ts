@@ -7,7 +7,7 @@ import type { TransformContext } from './transform';
 import { isIdentifier, isInside, named, same, unparen } from './syntax';
 import { indentationAt } from './text';
 import { declaredGil, findGilCalls } from '../transforms/gil-declaration';
-import { addModuleStatements } from '../transforms/pystate-calls';
+import { addModuleStatements, cachedModuleLookup } from '../transforms/pystate-calls';
 
 /** First free name among `candidates`, then `<first>_2`, `<first>_3`, ... */
 function freeName(used: Set<string>, candidates: string[]): string {
@@ -30,7 +30,7 @@ function indentUnitOf(text: string, init: ModuleInit): string {
  * If not, the converted module needs no exec function at all.
  */
 function hasWorkToExecute(init: ModuleInit): boolean {
-  const gone = [...init.vanishing, ...findGilCalls(init).map((c) => c.removal), ...addModuleStatements(init.body)];
+  const gone = [...init.vanishing, ...findGilCalls(init).map((c) => c.removal), ...addModuleStatements(init.body), ...cachedModuleLookup(init)];
   if (init.directReturn) gone.push(init.directReturn);
   const returnsModule = (s: Node) =>
     s.type === 'return_statement' && !!init.moduleVar && isIdentifier(unparen(named(s)[0] ?? s), init.moduleVar);
@@ -61,6 +61,7 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
     ...init.rewrites.map((r) => r.node),
     ...findGilCalls(init).map((c) => c.removal),
     ...addModuleStatements(init.body),
+    ...cachedModuleLookup(init),
   ];
   return {
     text,

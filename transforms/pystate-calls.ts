@@ -22,7 +22,8 @@ import { fileMacros } from '../src/macros';
 import { codeMatches, nonCodeRanges } from '../src/non-code';
 import { lineOf } from '../src/text';
 import { Refusal } from '../src/refusal';
-import { ancestors, calleeName, callArgs, field, findAll, isInside, named, ofType, unparen } from '../src/syntax';
+import { ancestors, calleeName, callArgs, field, findAll, isIdentifier, isInside, isNullLiteral, named, ofType, same, unparen } from '../src/syntax';
+import type { ModuleInit } from '../src/module-init';
 
 /** Names of the C functions in the definition's m_methods table. */
 function moduleLevelFunctions(ctx: TransformContext): Set<string> {
@@ -49,6 +50,59 @@ function firstParameter(fn: Node): string | null {
   const first = decl && named(field(decl, 'parameters')!)[0];
   const id = first && ofType(first, 'identifier').pop();
   return id ? id.text : null;
+}
+
+/**
+ * The "already loaded" idiom at the top of an init (_pickle, multidict's _istr, ujson):
+ * `m = PyState_FindModule(&def); if (m) { Py_INCREF(m); return m; }`, or the lookup inside the
+ * condition, `if ((m = PyState_FindModule(&def)) != NULL) { ... }`, also alone in an
+ * `#ifndef PYPY_VERSION` block. A multi-phase module is never found that way, and a re-import makes
+ * a new module instead: the statements go (the preprocessor block with them when they were all of it).
+ */
+export function cachedModuleLookup(init: ModuleInit): Node[] {
+  const v = init.moduleVar;
+  if (!v) return [];
+  const isLookup = (n: Node | null): boolean =>
+    !!n && calleeName(n) === 'PyState_FindModule' && callArgs(n)[0]?.text.replace(/[&()\s]/g, '') === init.def.name;
+  const assignsLookup = (n: Node | null): boolean =>
+    !!n && n.type === 'assignment_expression' && isIdentifier(field(n, 'left'), v) && isLookup(unparen(field(n, 'right')!));
+  /** `if (m)`, `if (m != NULL)`, and the same with the lookup assigned inside: which, and whether assigned. */
+  const testsModule = (cond: Node): { assigned: boolean } | null => {
+    const c = unparen(cond);
+    if (isIdentifier(c, v)) return { assigned: false };
+    if (assignsLookup(c)) return { assigned: true };
+    if (c.type !== 'binary_expression' || field(c, 'operator')?.text !== '!=' || !isNullLiteral(field(c, 'right'))) return null;
+    const left = unparen(field(c, 'left')!);
+    return isIdentifier(left, v) ? { assigned: false } : assignsLookup(left) ? { assigned: true } : null;
+  };
+  const returnsCached = (check: Node): boolean => {
+    const then = field(check, 'consequence');
+    const body = then ? (then.type === 'compound_statement' ? named(then) : [then]).filter((s) => s.type !== 'comment') : [];
+    return (
+      body.length === 2 &&
+      /^Py_X?INCREF\s*\(\s*\w+\s*\)\s*;$/.test(body[0].text) &&
+      body[0].text.includes(v) &&
+      body[1].type === 'return_statement' &&
+      isIdentifier(unparen(named(body[1])[0] ?? body[1]), v)
+    );
+  };
+  const find = (statements: Node[]): Node[] => {
+    for (const [i, stmt] of statements.entries()) {
+      if (stmt.startIndex >= init.create.startIndex) break;
+      const e = stmt.type === 'expression_statement' ? named(stmt)[0] : null;
+      const next = statements[i + 1];
+      if (assignsLookup(e) && next?.type === 'if_statement' && !field(next, 'alternative') && testsModule(field(next, 'condition')!)?.assigned === false && returnsCached(next))
+        return [stmt, next];
+      if (stmt.type === 'if_statement' && !field(stmt, 'alternative') && testsModule(field(stmt, 'condition')!)?.assigned && returnsCached(stmt)) return [stmt];
+      if (/^preproc_(if|ifdef)$/.test(stmt.type) && !named(stmt).some((c) => /^preproc_(else|elif)/.test(c.type))) {
+        const inner = named(stmt).filter((c) => c.type !== 'comment' && !same(c, field(stmt, 'name')) && !same(c, field(stmt, 'condition')));
+        const found = find(inner);
+        if (found.length) return found.length === inner.length ? [stmt] : found;
+      }
+    }
+    return [];
+  };
+  return find(named(init.body));
 }
 
 /** `PyState_AddModule(m, &def);` statements (or the `if` checking one) in the init body: they go. */
@@ -87,8 +141,11 @@ export const pystateCalls: Transform = {
     const id = this.meta.id;
     refuseMacrosThatFindTheModule(ctx.text);
     const edits: Edit[] = [];
-    const calls = ofType(ctx.root, 'call_expression').filter((n) => /^PyState_(FindModule|AddModule)$/.test(calleeName(n) ?? ''));
-    const additions = ctx.hasExec ? addModuleStatements(ctx.init.body) : [];
+    const cached = cachedModuleLookup(ctx.init);
+    const calls = ofType(ctx.root, 'call_expression').filter(
+      (n) => /^PyState_(FindModule|AddModule)$/.test(calleeName(n) ?? '') && !cached.some((c) => isInside(n, c)),
+    );
+    const additions = [...(ctx.hasExec ? addModuleStatements(ctx.init.body) : []), ...cached];
     let moduleFunctions: Set<string> | null = null;
     for (const call of calls) {
       const fn = ancestors(call).find((a) => a.type === 'function_definition');
