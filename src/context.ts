@@ -30,7 +30,13 @@ function indentUnitOf(text: string, init: ModuleInit): string {
  * If not, the converted module needs no exec function at all.
  */
 function hasWorkToExecute(init: ModuleInit): boolean {
-  const gone = [...init.vanishing, ...findGilCalls(init).map((c) => c.removal), ...addModuleStatements(init.body), ...cachedModuleLookup(init)];
+  const gone = [
+    ...init.vanishing,
+    ...findGilCalls(init).map((c) => c.removal),
+    ...addModuleStatements(init.body),
+    ...cachedModuleLookup(init),
+    ...init.defSetup,
+  ];
   if (init.directReturn) gone.push(init.directReturn);
   const returnsModule = (s: Node) =>
     s.type === 'return_statement' && !!init.moduleVar && isIdentifier(unparen(named(s)[0] ?? s), init.moduleVar);
@@ -62,6 +68,7 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
     ...findGilCalls(init).map((c) => c.removal),
     ...addModuleStatements(init.body),
     ...cachedModuleLookup(init),
+    ...init.defSetup,
   ];
   return {
     text,

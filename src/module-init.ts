@@ -56,6 +56,12 @@ export interface ModuleInit {
   directReturn: Node | null;
   /** Statements rewritten rather than removed: `m = other = PyModule_Create(&def);` keeps `other = m;`. */
   rewrites: { node: Node; text: string }[];
+  /**
+   * Statements before the create that fill in the definition at run time (gnureadline:
+   * `if (using_libedit_emulation) readlinemodule.m_doc = doc_module_le;`), with every statement
+   * before them: they stay in PyInit, before it hands over the definition, which CPython reads after.
+   */
+  defSetup: Node[];
 }
 
 /** Function definitions at file scope (also inside `extern "C" {}` and preprocessor blocks). */
@@ -223,11 +229,54 @@ export function findModuleInit(root: Node): ModuleInit | null {
     const call = ancestors(n).find((a) => a.type === 'call_expression');
     return !!call && /^PyState_(FindModule|AddModule)$/.test(calleeName(call) ?? '');
   };
-  const use = ofType(body, 'identifier').filter((n) => isIdentifier(n, def.name) && !isInside(n, create) && !handledElsewhere(n))[0];
+  const defSetup = definitionSetup(body, create, def.name);
+  const use = ofType(body, 'identifier').filter(
+    (n) => isIdentifier(n, def.name) && !isInside(n, create) && !handledElsewhere(n) && !defSetup.some((s) => isInside(n, s)),
+  )[0];
   if (use)
     refuse(`PyInit_${name} uses the module definition ${def.name} beyond PyModule_Create (filled in at run time?); fill it in statically, then run again`, use);
 
-  return { name, entry, fn, helperCall, body, create, def, ...moduleVariable(create, body, name) };
+  return { name, entry, fn, helperCall, body, create, def, defSetup, ...moduleVariable(create, body, name) };
+}
+
+/** Fields CPython reads when it creates the module from the definition (m_slots and m_size are the conversion's). */
+const FIELDS_SET_BEFORE_CREATE = /^(m_name|m_doc|m_methods|m_traverse|m_clear|m_free)$/;
+
+/**
+ * The statements from the top of the init through the last one that assigns a field of the
+ * definition, when that is all they do to it and they can run in PyInit: no return or goto, no
+ * local variable, before the create. Otherwise none (and such a use is refused as before).
+ */
+function definitionSetup(body: Node, create: Node, defName: string): Node[] {
+  const statements = named(body).filter((s) => s.type !== 'comment');
+  const createAt = statements.findIndex((s) => isInside(create, s));
+  if (createAt <= 0) return [];
+  const writesDef = (s: Node) =>
+    ofType(s, 'assignment_expression').some((a) => {
+      const left = field(a, 'left');
+      return left?.type === 'field_expression' && isIdentifier(field(left, 'argument'), defName) && FIELDS_SET_BEFORE_CREATE.test(field(left, 'field')?.text ?? '');
+    });
+  const last = statements.slice(0, createAt).reduce((at, s, i) => (writesDef(s) ? i : at), -1);
+  if (last < 0) return [];
+  const locals = new Set(
+    statements.filter((s) => s.type === 'declaration').flatMap((d) => ofType(d, 'identifier').map((i) => i.text)),
+  );
+  const setup = statements.slice(0, last + 1).filter((s) => s.type !== 'declaration');
+  const ok = setup.every(
+    (s) =>
+      !/^(preproc_|labeled_statement)/.test(s.type) &&
+      // A declaration that runs code stays in exec: the setup may not move ahead of it.
+      !statements.slice(0, last + 1).some((d) => d.type === 'declaration' && ofType(d, 'call_expression').length > 0) &&
+      ofType(s, ['return_statement', 'goto_statement']).length === 0 &&
+      !ofType(s, 'identifier').some((i) => locals.has(i.text)) &&
+      // Any other use of the definition in them is not a field it may set.
+      ofType(s, 'identifier').filter((i) => i.text === defName).every((i) => {
+        const f = i.parent;
+        const a = f?.parent;
+        return f?.type === 'field_expression' && a?.type === 'assignment_expression' && same(field(a, 'left'), f) && FIELDS_SET_BEFORE_CREATE.test(field(f, 'field')?.text ?? '');
+      }),
+  );
+  return ok ? setup : [];
 }
 
 function checkParses(fn: Node, body: Node | null, name: string): void {

@@ -9,8 +9,10 @@
  *   PyState_AddModule kept one, and exec gets the once-per-process guard so that there is only ever
  *   that one module (see once-per-process.ts). With `--once-per-process never` that is refused.
  * - `PyState_AddModule(m, &def)` in the init goes, with the `if` that checks its result.
- * - A macro of the file that calls either (`#define STATE ((state *)PyModule_GetState(
- *   PyState_FindModule(&def)))`) and is used: no call site can be rewritten, so it is refused.
+ * - A macro of the file that calls PyState_FindModule(&def) (gnureadline's `#define STATE
+ *   ((state *)PyModule_GetState(PyState_FindModule(&def)))`), used in callbacks with no module at
+ *   hand: the call in the `#define` becomes the same process-wide reference. One that calls
+ *   PyState_AddModule, or looks up another definition, is refused.
  */
 import { Edit, replace } from '../src/edits';
 import type { Node } from '../src/parse';
@@ -117,19 +119,38 @@ export function addModuleStatements(body: Node): Node[] {
     });
 }
 
-function refuseMacrosThatFindTheModule(text: string): void {
+/** Macros of the file that call PyState_FindModule/AddModule and are used: rewritten to the reference, or refused. */
+function macrosThatFindTheModule(ctx: TransformContext, id: string): Edit[] {
+  const text = ctx.text;
   const macros = fileMacros(text).filter((d) => /\bPyState_(FindModule|AddModule)\s*\(/.test(d.body));
-  if (macros.length === 0) return;
+  if (macros.length === 0) return [];
   const nonCode = nonCodeRanges(text);
+  const edits: Edit[] = [];
   for (const d of macros) {
     const use = codeMatches(text, `\\b${d.name}\\b`, nonCode)[0];
     if (!use) continue;
-    const call = /PyState_(FindModule|AddModule)/.exec(d.body)![0];
-    throw new Refusal(
-      `the macro ${d.name} (defined at line ${lineOf(text, d.start)}) calls ${call}, which ${call === 'PyState_FindModule' ? 'returns NULL' : 'fails'} for a multi-phase module; its uses (line ${lineOf(text, use.index)}) need the module passed along by hand`,
-      lineOf(text, use.index),
-    );
+    const lookups = [...d.body.matchAll(/\bPyState_FindModule\s*\(([^()]*)\)/g)].map((m) => [m[0], m[1].replace(/[&\s]/g, '')]);
+    const define = ofType(ctx.root, ['preproc_def', 'preproc_function_def']).find((n) => field(n, 'name')?.text === d.name);
+    const rewritable =
+      !/\bPyState_AddModule\b/.test(d.body) &&
+      lookups.length > 0 &&
+      lookups.every((m) => m[1] === ctx.init.def.name) &&
+      !!define &&
+      ctx.hasExec &&
+      ctx.options.oncePerProcess !== 'never';
+    if (!rewritable) {
+      const call = /PyState_(FindModule|AddModule)/.exec(d.body)![0];
+      throw new Refusal(
+        `the macro ${d.name} (defined at line ${lineOf(text, d.start)}) calls ${call}, which ${call === 'PyState_FindModule' ? 'returns NULL' : 'fails'} for a multi-phase module; its uses (line ${lineOf(text, use.index)}) need the module passed along by hand`,
+        lineOf(text, use.index),
+      );
+    }
+    const value = field(define, 'value')!;
+    for (const m of value.text.matchAll(/\bPyState_FindModule\s*\([^()]*\)/g))
+      edits.push(replace(value.startIndex + m.index!, value.startIndex + m.index! + m[0].length, ctx.names.module, id));
+    (ctx.moduleRefUsers ??= []).push({ fn: define, name: `the macro ${d.name}` });
   }
+  return edits;
 }
 
 export const pystateCalls: Transform = {
@@ -139,8 +160,7 @@ export const pystateCalls: Transform = {
   },
   apply(ctx) {
     const id = this.meta.id;
-    refuseMacrosThatFindTheModule(ctx.text);
-    const edits: Edit[] = [];
+    const edits: Edit[] = macrosThatFindTheModule(ctx, id);
     const cached = cachedModuleLookup(ctx.init);
     const calls = ofType(ctx.root, 'call_expression').filter(
       (n) => /^PyState_(FindModule|AddModule)$/.test(calleeName(n) ?? '') && !cached.some((c) => isInside(n, c)),
