@@ -132,7 +132,7 @@ function checkEditsOutsideMasked(edits: readonly Edit[], masked: Range[], condit
  */
 function definedElsewhere(name: string, lang: Lang, env: SourceEnvironment, trees: Trees): { path: string; text: string; fn: Node } | null {
   const defines = new RegExp(`\\b${name}\\s*\\([^;{]*\\)\\s*\\{`);
-  for (const s of env.siblings?.() ?? []) {
+  for (const s of env.siblings?.(name) ?? []) {
     if (langForPath(s.path) !== lang || !defines.test(s.text)) continue;
     const fn = fileScopeFunctions(trees.root(s.text)).find((f) => functionName(f) === name);
     if (fn) return { path: s.path, text: s.text, fn };
@@ -155,8 +155,8 @@ function checkEditsOutsideErrors(root: Node, edits: readonly Edit[]): void {
 /** What the runner found around the file: macros from its own headers that return from a function. */
 export interface SourceEnvironment {
   headerMacros?: HeaderMacro[];
-  /** The other sources in the file's folder, read on first use. */
-  siblings?: () => SiblingSource[];
+  /** The sources beside the file that may define a function of this name (sibling-sources.ts). */
+  siblings?: (name: string) => SiblingSource[];
 }
 
 export async function convertText(text: string, lang: Lang, options: ConvertOptions, env: SourceEnvironment = {}): Promise<EngineResult> {

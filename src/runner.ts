@@ -3,7 +3,7 @@
  * Each file ends in one of the engine's statuses; a file that could not be read as a C source at all
  * is `failed` with `inputError` set, which the CLI turns into exit code 2.
  */
-import { siblingSources } from './sibling-sources';
+import { forgetSiblingIndexes, siblingDefiners } from './sibling-sources';
 import fs from 'node:fs';
 import path from 'node:path';
 import { convertText, EngineResult } from './engine';
@@ -52,7 +52,7 @@ export async function convertBytes(file: string, before: Buffer, convert: Conver
     throw e;
   }
   const headerMacros = /^[ \t]*#[ \t]*include[ \t]*"/m.test(decoded.text) ? returningHeaderMacros(file, decoded.text, convert.headerDirs) : [];
-  const result = await convertText(decoded.text, langForPath(file), convert, { headerMacros, siblings: siblingSources(file) });
+  const result = await convertText(decoded.text, langForPath(file), convert, { headerMacros, siblings: siblingDefiners(file) });
   const outcome: FileOutcome = { file, ...result, before, decoded };
   if (result.status === 'changed') outcome.after = encode({ ...decoded, text: result.output! });
   return outcome;
@@ -92,6 +92,8 @@ export async function convertFile(file: string, options: RunOptions): Promise<Fi
 }
 
 export async function convertFiles(files: readonly string[], options: RunOptions): Promise<FileOutcome[]> {
+  // A folder's index of helpers is good for one run: the files may change between runs.
+  forgetSiblingIndexes();
   const workers = workerCount(files.length, options.jobs ?? 1);
   if (workers > 1) {
     const { convertInWorkers } = await import('./workers/pool');
