@@ -65,6 +65,11 @@ async function runCommand(spec: CommandSpec, args: GlobalArgs & Record<string, u
   return spec.run(args as never, ctx);
 }
 
+/** Options (and positionals) that collect every value given; all others take the last one. */
+const REPEATABLE = new Set([
+  '_', 'paths', 'repos', 'python', 'include-dir', 'includeDir', 'I', 'define', 'D', 'source', 'link', 'pythonpath', 'exclude', 'include',
+]);
+
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   const yargs = (await import('yargs/yargs')).default;
   let exitCode: number = EXIT.ok;
@@ -78,8 +83,18 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       type: 'string',
       describe: 'read settings from this TOML file instead of the nearest pyproject.toml (--no-config: none)',
     })
-    .option('color', { choices: COLOR_CHOICES, defaultDescription: 'auto', describe: 'colour diffs and summaries (auto: on a terminal)' })
-    .group(['config', 'color', 'help', 'version'], 'General:');
+    .option('color', {
+      choices: COLOR_CHOICES,
+      defaultDescription: 'auto',
+      describe: 'colour diffs and summaries (auto: on a terminal; --no-color: never)',
+      coerce: (v: unknown) => (v === false ? 'never' : v === true ? 'always' : v),
+    })
+    .group(['config', 'color', 'help', 'version'], 'General:')
+    // An option given twice that is not meant to repeat: the last one wins, as in git and ruff
+    // (yargs would hand over an array, and `--gil used --gil not-used` wrote `{Py_mod_gil, undefined}`).
+    .middleware((a) => {
+      for (const [key, value] of Object.entries(a)) if (Array.isArray(value) && !REPEATABLE.has(key)) a[key] = value[value.length - 1];
+    }, true);
   for (const spec of COMMANDS) {
     parser = parser.command(spec.command, spec.describe, spec.builder, async (a) => {
       // yargs still calls the handler after a validation failure when it does not exit the process.

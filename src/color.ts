@@ -1,5 +1,6 @@
 /**
- * Whether to colour a stream, and the colours. In order: `--color always|never` wins; then the
+ * Whether to colour a stream, and the colours. In order: `--color always|never|auto` wins (auto: a
+ * terminal decides; `--no-color` is never); then the
  * environment (`NO_COLOR` non-empty turns colour off, https://no-color.org; `FORCE_COLOR` turns it
  * on even into a pipe, `FORCE_COLOR=0` off); then `color` from pyproject.toml; then whether the
  * stream is a terminal (and TERM is not `dumb`).
@@ -23,6 +24,8 @@ export interface ColorInputs {
 export function colorEnabled({ flag, config, env, isTTY }: ColorInputs): boolean {
   if (flag === 'always') return true;
   if (flag === 'never') return false;
+  // An explicit `--color auto` overrides the environment too: only the terminal decides.
+  if (flag === 'auto') return isTTY && env.TERM !== 'dumb';
   if (env.NO_COLOR) return false;
   const force = env.FORCE_COLOR;
   if (force !== undefined) return !(force === '0' || force === 'false');

@@ -115,6 +115,9 @@ const KEYS: Record<string, { kind: Kind; set: (c: Config, v: never) => void }> =
   timeout: { kind: { type: 'number', min: 0 }, set: (c, v) => (c.verify.timeout = v) },
   'no-sandbox': { kind: BOOLEAN, set: (c, v: boolean) => (c.verify.sandbox = !v) },
   'no-cache': { kind: BOOLEAN, set: (c, v: boolean) => (c.verify.cache = !v) },
+  // The command line's own long names for the same two (--sandbox / --no-sandbox).
+  sandbox: { kind: BOOLEAN, set: (c, v: boolean) => (c.verify.sandbox = v) },
+  cache: { kind: BOOLEAN, set: (c, v: boolean) => (c.verify.cache = v) },
   'compile-commands': { kind: { type: 'path' }, set: (c, v) => (c.verify.compileCommands = v) },
   source: { kind: { type: 'paths' }, set: (c, v) => (c.verify.source = v) },
   link: { kind: { type: 'strings' }, set: (c, v) => (c.verify.link = v) },
@@ -260,7 +263,9 @@ export function loadConfig(
   const file = path.resolve(cwd, opt.config);
   const where = display(file);
   if (!fs.existsSync(file)) throw new ConfigError(`${where}: no such file (given with --config)`);
-  const table = toolTable(parseFile(file, where), where);
+  const whole = parseFile(file, where);
+  // A file of its own may hold the settings at its top level; a pyproject.toml-like one has the table.
+  const table = toolTable(whole, where) ?? (path.basename(file) !== 'pyproject.toml' && !('tool' in whole) && Object.keys(whole).length ? whole : null);
   if (!table) throw new ConfigError(`${where}: no [tool.${TOOL_TABLE}] table in it (given with --config)`);
   return readTable(table, file, where);
 }

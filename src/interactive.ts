@@ -73,6 +73,8 @@ export interface Review {
   outcomes: FileOutcome[];
   applied: string[];
   notApplied: string[];
+  /** Accepted, but the write failed (read-only, changed on disk meanwhile). */
+  notWritten: string[];
 }
 
 type Decision = 'apply' | 'skip' | 'all' | 'quit';
@@ -86,14 +88,19 @@ async function decide(path: string, p: Prompter, out: (s: string) => void): Prom
     }
     const answer = line.trim().toLowerCase();
     if (answer === '') continue;
-    switch (answer[0]) {
+    // The letters and their words only: `nope` or `abc` is not an answer (help follows).
+    switch (answer) {
       case 'y':
+      case 'yes':
         return 'apply';
       case 'n':
+      case 'no':
         return 'skip';
       case 'a':
+      case 'all':
         return 'all';
       case 'q':
+      case 'quit':
         return 'quit';
       default:
         out(INTERACTIVE_HELP);
@@ -103,7 +110,7 @@ async function decide(path: string, p: Prompter, out: (s: string) => void): Prom
 
 /** Goes through the changed files in order, asking about each until `a` or `q`. */
 export async function review(outcomes: readonly FileOutcome[], opts: ReviewOptions): Promise<Review> {
-  const result: Review = { outcomes: [], applied: [], notApplied: [] };
+  const result: Review = { outcomes: [], applied: [], notApplied: [], notWritten: [] };
   let mode: 'ask' | 'all' | 'quit' = 'ask';
   for (const o of outcomes) {
     if (o.status !== 'changed') {
@@ -121,7 +128,7 @@ export async function review(outcomes: readonly FileOutcome[], opts: ReviewOptio
     if (decision === 'apply' || decision === 'all') {
       const done = opts.apply(o);
       result.outcomes.push(done);
-      if (done.status === 'changed') result.applied.push(name);
+      (done.status === 'changed' ? result.applied : result.notWritten).push(name);
     } else {
       const why = decision === 'quit' ? 'not applied (quit)' : 'not applied (answered n)';
       result.outcomes.push({ ...o, status: 'unchanged', reason: why });

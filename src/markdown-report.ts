@@ -35,7 +35,8 @@ function statusWord(o: FileOutcome, dryRun: boolean): string {
 
 function slots(o: FileOutcome): string {
   const d = o.declared;
-  if (!d) return '';
+  // A conversion that was not written (read-only, changed meanwhile, failed --verify) declares nothing.
+  if (!d || o.status !== 'changed') return '';
   const parts = [
     ...(d.exec ? ['`Py_mod_exec`'] : []),
     `\`Py_mod_multiple_interpreters\`: ${d.interpreters}`,
@@ -46,7 +47,7 @@ function slots(o: FileOutcome): string {
 
 function guard(o: FileOutcome): string {
   const g = guardOf(o);
-  if (!g) return '';
+  if (!g || o.status !== 'changed') return '';
   return g.added ? `added${g.reason ? `: ${cell(g.reason)}` : ''}` : 'not needed';
 }
 

@@ -79,7 +79,7 @@ export function outcomeLine(o: FileOutcome, cwd: string, dryRun: boolean, c?: Co
     case 'unchanged':
       return `${paint('dim', 'unchanged')} ${where}: ${o.reason}`;
     case 'failed':
-      return `${where}: ${paint('red', o.inputError ? 'error' : 'refused')}: ${o.reason}`;
+      return `${where}: ${paint('red', o.inputError || o.writeError ? 'error' : 'refused')}: ${o.reason}`;
     default:
       return null;
   }

@@ -77,6 +77,16 @@ export async function readAndConvert(file: string, convert: ConvertOptions): Pro
 /** Writes a changed file in place (atomically); a file that cannot be written becomes `failed`. */
 export function writeOutcome(outcome: FileOutcome): FileOutcome {
   if (outcome.status !== 'changed') return outcome;
+  // The conversion is of the bytes read; someone may have saved the file since (while --interactive
+  // asked, or --verify built). Their edit wins: nothing is written.
+  let now: Buffer | undefined;
+  try {
+    now = fs.readFileSync(outcome.file);
+  } catch {
+    now = undefined;
+  }
+  if (outcome.before && (!now || !now.equals(outcome.before)))
+    return { ...outcome, status: 'failed', writeError: true, reason: 'it changed on disk after it was read; not written: run again on the new version' };
   try {
     writeAtomically(outcome.file, outcome.after!);
   } catch (e) {

@@ -41,7 +41,11 @@ function initLine(o: FileOutcome): number | undefined {
   const text = o.decoded?.text;
   if (!text || !o.module) return undefined;
   const name = o.module.replace(/[^\w]/g, '');
-  const m = new RegExp(`\\bPyInit_${name}\\s*\\([^)]*\\)\\s*\\{`).exec(text) ?? new RegExp(`\\bPyInit_${name}\\b`).exec(text);
+  const m =
+    new RegExp(`\\bPyInit_${name}\\s*\\([^)]*\\)\\s*\\{`).exec(text) ??
+    // An init headed by a macro of the file: `MOD_INIT(name)` / `PyMODINIT_FUNC PY_INIT(name)`.
+    new RegExp(`^[ \\t]*(?:PyMODINIT_FUNC\\s+)?[A-Za-z_]\\w*\\s*\\(\\s*${name}\\s*\\)\\s*(?:\\{|$)`, 'm').exec(text) ??
+    new RegExp(`\\bPyInit_${name}\\b`).exec(text);
   if (!m) return undefined;
   let line = 1;
   for (let i = 0; i < m.index; i++) if (text.charCodeAt(i) === 10) line++;
@@ -63,7 +67,8 @@ export function sarifReport(
   const at = (o: FileOutcome, line: number | undefined): Result['locations'] => [
     {
       physicalLocation: {
-        artifactLocation: { uri: relativeUri(o.file, root), uriBaseId: SRCROOT },
+        // A file outside the repository has an absolute URI, which a base would only confuse.
+        artifactLocation: ((uri) => (/^file:/.test(uri) ? { uri } : { uri, uriBaseId: SRCROOT }))(relativeUri(o.file, root)),
         ...(line !== undefined && line >= 1 && { region: { startLine: line } }),
       },
     },

@@ -35,10 +35,13 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 /** The stat block for `columns` of terminal (git scales the bars down to fit, and so does this). */
 export function statText(stats: readonly FileStat[], c: Colors, columns = 80): string {
   if (stats.length === 0) return '';
-  const nameWidth = Math.max(...stats.map((s) => s.path.length));
   const counts = stats.map((s) => s.added + s.removed);
   const max = Math.max(...counts);
   const countWidth = String(max).length;
+  // Names get what the counts and a 10-column bar leave; a longer one keeps its end, after "..." (as git).
+  const nameRoom = Math.max(16, columns - (1 + 3 + countWidth + 1 + 10));
+  const shown = (p: string) => (p.length <= nameRoom ? p : `...${p.slice(p.length - (nameRoom - 3))}`);
+  const nameWidth = Math.max(...stats.map((s) => shown(s.path).length));
   // " name | count " then the bar; at least 10 columns of bar.
   const room = Math.max(10, columns - (1 + nameWidth + 3 + countWidth + 1));
   const scale = (n: number) => (max <= room ? n : Math.max(n > 0 ? 1 : 0, Math.round((n * room) / max)));
@@ -49,7 +52,7 @@ export function statText(stats: readonly FileStat[], c: Colors, columns = 80): s
     if (max > room && plus + minus > room) minus = room - plus;
     if (plus + minus === 0 && total > 0) plus = 1;
     const bar = c.green('+'.repeat(plus)) + c.red('-'.repeat(minus));
-    return ` ${s.path.padEnd(nameWidth)} | ${String(total).padStart(countWidth)} ${bar}`.trimEnd();
+    return ` ${shown(s.path).padEnd(nameWidth)} | ${String(total).padStart(countWidth)} ${bar}`.trimEnd();
   });
   const added = stats.reduce((n, s) => n + s.added, 0);
   const removed = stats.reduce((n, s) => n + s.removed, 0);

@@ -90,6 +90,28 @@ describe('errors: exit 2 naming pyproject.toml, the key and what is allowed; not
     expect(snapshot(dir)).toEqual(before);
   });
 
+  test('a file of its own may keep the settings at its top level; the last of --config/--no-config wins', () => {
+    const dir = tempDir();
+    write(path.join(dir, 'codemod.toml'), 'gil = "not-used"\nsandbox = false\n');
+    copyFixtures(dir, { 'a.c': 'minimal', 'b.c': 'minimal' });
+    expect(runCli(['--config', 'codemod.toml', 'a.c'], dir).code).toBe(0);
+    expect(read(path.join(dir, 'a.c'))).toContain('{Py_mod_gil, Py_MOD_GIL_NOT_USED}');
+    expect(runCli(['--config', 'codemod.toml', '--no-config', 'b.c'], dir).code).toBe(0);
+    expect(read(path.join(dir, 'b.c'))).toContain('{Py_mod_gil, Py_MOD_GIL_USED}');
+  });
+
+  test('interactive = true in the file gives way to --dry-run on the command line, and says where it came from', () => {
+    const dir = tempDir();
+    write(path.join(dir, 'pyproject.toml'), '[tool.pep489-codemod]\ninteractive = true\n');
+    copyFixtures(dir, { 'a.c': 'minimal' });
+    const dry = runCli(['--dry-run', 'a.c'], dir);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('+++ b/a.c');
+    const piped = runCli(['a.c'], dir);
+    expect(piped.code).toBe(2);
+    expect(piped.stderr).toMatch(/stdin is not a terminal.*\(interactive = true in \S*pyproject\.toml; --no-interactive turns it off\)/);
+  });
+
   test('--config with a missing file, or one without the table', () => {
     const dir = tempDir();
     write(path.join(dir, 'other.toml'), '[tool.ruff]\nline-length = 100\n');

@@ -47,6 +47,16 @@ describe('--report', () => {
     expect(fs.readFileSync(path.join(dir, 'out.md'), 'utf8')).toMatch(/\| `ext\/min\.c` \| converted \|/);
   });
 
+  test('a report path that is a folder is a usage error before anything is converted', () => {
+    const dir = repo();
+    fs.mkdirSync(path.join(dir, 'out.md'));
+    const before = snapshot(dir);
+    const r = runCli(['--report', 'out.md', 'ext/min.c'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--report \S*out\.md: that is a folder/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   test('a report into a folder that does not exist is a usage error before anything is converted', () => {
     const dir = repo();
     const before = snapshot(dir);

@@ -29,10 +29,10 @@ describe('--interactive', () => {
     expect(r.output).toContain('1 changed, 1 unchanged, 1 skipped, 0 failed');
   });
 
-  test('? prints the help and asks again; a applies this and every remaining change', () => {
+  test('? (or anything that is not an answer) prints the help and asks again; a applies this and every remaining change', () => {
     const dir = tempDir();
     copyFixtures(dir, { 'a.c': 'minimal', 'b.c': 'minimal', 'c.c': 'minimal' });
-    const r = runCliOnPty(['-i', '.'], dir, { answers: ['n', '?', 'a'], env: { NO_COLOR: '1' } });
+    const r = runCliOnPty(['-i', '.'], dir, { answers: ['n', 'nope', 'a'], env: { NO_COLOR: '1' } });
     expect(r.code).toBe(0);
     expect(r.output).toContain('a - apply this change and every remaining one');
     expect(r.output.match(/Apply this change to b\.c\?/g)).toHaveLength(2);
@@ -126,6 +126,13 @@ describe('colour', () => {
     expect(never.stdout + never.stderr).not.toContain(ESC);
     // The uncoloured diff is the one a pipe gets, and git apply takes.
     expect(never.stdout).toBe(plain.stdout);
+    // --no-color is never; an explicit --color auto leaves it to the terminal, whatever FORCE_COLOR says.
+    const noColor = runCli(['--dry-run', '--no-color', '.'], dir, { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(noColor.stdout + noColor.stderr).not.toContain(ESC);
+    const auto = runCli(['--dry-run', '--color', 'auto', '.'], dir, { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(auto.stdout + auto.stderr).not.toContain(ESC);
+    const autoOnTerminal = runCliOnPty(['--dry-run', '--color', 'auto', '.'], dir, { env: { NO_COLOR: '1' } });
+    expect(autoOnTerminal.output).toContain(GREEN);
   });
 
   test('never in --json, even on a terminal', () => {
@@ -196,6 +203,16 @@ describe('--stat', () => {
     }
     expect(lines[2]).toBe(` 2 files changed, ${added} insertions(+), ${removed} deletions(-)`);
     expect(r.stderr).toContain('2 changed, 0 unchanged, 1 skipped, 0 failed');
+  });
+
+  test('a path too long for the line keeps its end after "...", and every line fits 80 columns (as git)', () => {
+    const dir = tempDir();
+    const deep = 'src/' + 'a_rather_long_folder_name/'.repeat(4) + 'with_a_long_file_name_for_a_module.c';
+    copyFixtures(dir, { [deep]: 'textbook-spam' });
+    const r = runCli(['--dry-run', '--stat', 'src'], dir);
+    const [line] = r.stdout.split('\n');
+    expect(line).toMatch(/^ \.\.\.\S*with_a_long_file_name_for_a_module\.c \| \d+ \++-+$/);
+    for (const l of r.stdout.trimEnd().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
   });
 
   test('with a real run: the files written', () => {

@@ -182,6 +182,17 @@ describe('slot options', () => {
     expect(runCli(['tzmod.c'], dir).code).toBe(0);
   });
 
+  test('a flag given twice that does not repeat: the last one wins (it wrote `undefined` into the slots)', () => {
+    const dir = tempDir();
+    copyFixtures(dir, { 'a.c': 'minimal' });
+    const r = runCli(['--gil', 'used', '--gil', 'not-used', '--interpreters', 'supported', '--interpreters', 'not-supported', '--jobs', '1', '--jobs', '2', 'a.c'], dir);
+    expect(r.code).toBe(0);
+    const out = fs.readFileSync(path.join(dir, 'a.c'), 'utf8');
+    expect(out).toContain('{Py_mod_gil, Py_MOD_GIL_NOT_USED}');
+    expect(out).toContain('{Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED}');
+    expect(out).not.toContain('undefined');
+  });
+
   test('an invalid choice is a usage error', () => {
     const dir = tempDir();
     copyFixtures(dir, { 'a.c': 'minimal' });
@@ -251,7 +262,7 @@ describe('refusals and unwritable files: exit 3, file untouched', () => {
     const before = snapshot(dir);
     const r = runCli(['ro.c'], dir);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('ro.c: refused: the file is read-only');
+    expect(r.stderr).toContain('ro.c: error: the file is read-only');
     expect(snapshot(dir)).toEqual(before);
   });
 

@@ -156,15 +156,27 @@ function conflicts(s: Settings, a: ConvertArgs, ctx: CommandContext): string | n
   ] as const)
     if (file && !fs.existsSync(path.dirname(file)))
       return `${flag} ${file}: the folder ${path.dirname(file)} does not exist; create it or write the report elsewhere`;
+    else if (file && fs.existsSync(file) && fs.statSync(file).isDirectory())
+      return `${flag} ${file}: that is a folder; name a file to write the report to`;
+  // `interactive = true` in the file gives way to a command line that asks for a run without questions.
+  const fromFile = a.interactive === undefined && s.interactive;
+  if (fromFile && (a.dryRun || a.check || a.json)) s.interactive = false;
+  // And the other way round: `-i` on the command line over dry-run/check/json from the file.
+  if (a.interactive) {
+    if (a.dryRun === undefined) s.dryRun = false;
+    if (a.check === undefined) s.check = false;
+    if (a.json === undefined) s.json = false;
+  }
   if (s.interactive) {
+    const where = fromFile ? ` (interactive = true in ${ctx.config?.file ?? 'the config'}; --no-interactive turns it off)` : '';
     for (const [on, flag] of [
       [s.dryRun, '--dry-run'],
       [s.check, '--check'],
       [s.json, '--json'],
     ] as const)
-      if (on) return `--interactive converts in place and cannot be combined with ${flag}`;
+      if (on) return `--interactive converts in place and cannot be combined with ${flag}${where}`;
     if (!(ctx.io.stdinIsTTY ?? false))
-      return '--interactive asks about each change on the terminal, but stdin is not a terminal; run it in a terminal, or review with --dry-run and convert without --interactive';
+      return `--interactive asks about each change on the terminal, but stdin is not a terminal; run it in a terminal, or review with --dry-run and convert without --interactive${where}`;
   }
   return null;
 }
@@ -275,8 +287,9 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
     }
     if (review)
       io.stderr(
-        `applied ${review.applied.length} of ${review.applied.length + review.notApplied.length} change(s)` +
+        `applied ${review.applied.length} of ${review.applied.length + review.notApplied.length + review.notWritten.length} change(s)` +
           (review.notApplied.length ? `; not applied: ${review.notApplied.join(', ')}` : '') +
+          (review.notWritten.length ? `; accepted but not written: ${review.notWritten.join(', ')}` : '') +
           '\n',
       );
     io.stderr(report.summaryLine(report.summarize(outcomes), err) + (interrupted ? ' (interrupted)' : '') + '\n');
