@@ -266,3 +266,44 @@ describe('bulk-pr, local only', () => {
     expect(Object.keys(branches(repo, sb.env))).toEqual(['main']);
   });
 });
+
+describe('the default branch', () => {
+  test('without origin/HEAD it is what the origin names, never the checked-out feature branch; local commits nobody pushed stay out', async () => {
+    // Default branch "trunk", no origin/HEAD in the clone (made with init + push, not clone).
+    const repo = makeRepo(sb, 'trunked', { 'src/m.c': fixture('minimal') });
+    git(repo, ['branch', '-m', 'main', 'trunk'], sb.env);
+    git(repo, ['push', '-q', 'origin', 'trunk'], sb.env);
+    git(path.join(sb.dir, 'trunked-origin.git'), ['symbolic-ref', 'HEAD', 'refs/heads/trunk'], sb.env);
+    git(repo, ['push', '-q', 'origin', '--delete', 'main'], sb.env);
+    git(repo, ['remote', 'set-head', 'origin', '-d'], sb.env);
+    const published = git(repo, ['rev-parse', 'trunk'], sb.env);
+    // An unpushed commit on trunk, and a checked-out feature branch with a module of its own.
+    fs.writeFileSync(path.join(repo, 'LOCAL_ONLY.txt'), 'not pushed\n');
+    git(repo, ['add', 'LOCAL_ONLY.txt'], sb.env);
+    git(repo, ['commit', '-q', '-m', 'local only'], sb.env);
+    git(repo, ['switch', '-q', '-c', 'feature'], sb.env);
+    fs.writeFileSync(path.join(repo, 'src/feat.c'), fixture('textbook-spam'));
+    git(repo, ['add', 'src/feat.c'], sb.env);
+    git(repo, ['commit', '-q', '-m', 'feature'], sb.env);
+
+    const ran = await bulk(sb, { repos: [repo] });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain(`trunk at ${published.slice(0, 10)} (origin/trunk; local trunk has 1 unpushed commit(s), left out)`);
+    const made = branches(repo, sb.env, 'refs/heads/pep489/');
+    expect(Object.keys(made)).toEqual(['pep489/minimal']);
+    expect(git(repo, ['rev-parse', 'pep489/minimal^'], sb.env)).toBe(published);
+    expect(git(repo, ['ls-tree', '--name-only', 'pep489/minimal'], sb.env)).not.toContain('LOCAL_ONLY.txt');
+  });
+
+  test('when it cannot be told (no origin/HEAD, no main or master, a remote elsewhere), the repository fails with what to do', async () => {
+    const repo = makeRepo(sb, 'nameless', { 'src/m.c': fixture('minimal') }, { origin: false });
+    git(repo, ['branch', '-m', 'main', 'develop'], sb.env);
+    git(repo, ['remote', 'add', 'origin', 'https://example.invalid/nameless.git'], sb.env);
+    const before = snapshot(repo, sb.env);
+    const ran = await bulk(sb, { repos: [repo] });
+    expect(ran.code).toBe(3);
+    expect(ran.stdout + ran.stderr).toContain('cannot tell its default branch (no origin/HEAD, no main or master): run `git remote set-head origin --auto` in it, or pass --base');
+    expect(branches(repo, sb.env, 'refs/heads/pep489/')).toEqual({});
+    expect(snapshot(repo, sb.env)).toEqual(before);
+  });
+});

@@ -107,38 +107,58 @@ export async function inspectRepo(git: Git, dir: string): Promise<RepoInfo | Rep
 }
 
 export interface Base {
-  /** The branch the new branches start from and pull requests target; undefined on a detached HEAD with nothing better. */
+  /** The branch the new branches start from and pull requests target. */
   branch?: string;
-  /** The ref that was read (refs/heads/main, refs/remotes/origin/main, HEAD). */
+  /** The ref that was read (refs/remotes/origin/main, refs/heads/main). */
   ref: string;
   commit: string;
+  /** Commits the local branch has that its remote-tracking branch has not: left out of the pull requests. */
+  unpushed?: number;
 }
 
+/** Why no base could be found: the repository has no commit, or its default branch cannot be told. */
+export type NoBase = { noCommits: true } | { unknown: string };
+
 /**
- * The tip of the default branch: `--base` if given, else what `<remote>/HEAD` names, else a local
- * `main` or `master`, else the checked-out branch. The local branch wins over the remote-tracking
- * one (it is what the user sees as the tip). Undefined when the repository has no commit.
+ * The tip of the default branch: `--base` if given, else what `<remote>/HEAD` names (or, for a
+ * remote on this machine, what its HEAD names), else `main` or `master`. Never the checked-out
+ * branch: a feature branch checked out is not where pull requests go. The remote-tracking branch
+ * wins over the local one when both exist, so that local commits nobody pushed do not ride along
+ * in every pull request (how many there are is said).
  */
-export async function resolveBase(git: Git, top: string, remote: string, base?: string): Promise<Base | undefined> {
+export async function resolveBase(git: Git, top: string, remote: string, base?: string): Promise<Base | NoBase> {
   const commitOf = (ref: string) => git.maybe(top, ['rev-parse', '-q', '--verify', `${ref}^{commit}`]);
+  if (!(await commitOf('HEAD')) && !(await git.maybe(top, ['for-each-ref', '--count=1', '--format=%(refname)', 'refs/heads']))) return { noCommits: true };
   const candidates: string[] = [];
   if (base) candidates.push(base);
   else {
     const remoteHead = await git.maybe(top, ['symbolic-ref', '-q', `refs/remotes/${remote}/HEAD`]);
     if (remoteHead) candidates.push(remoteHead.slice(`refs/remotes/${remote}/`.length));
+    else {
+      // A remote that is a folder here can be asked without the network.
+      const url = await git.maybe(top, ['remote', 'get-url', remote]);
+      const local = url && (url.startsWith('file://') || (!/^[\w+.-]+:\/\//.test(url) && !/^[^/]+@[^:]+:/.test(url) && fs.existsSync(path.resolve(top, url))));
+      if (local) {
+        const symref = await git.maybe(top, ['ls-remote', '--symref', remote, 'HEAD']);
+        const m = symref && /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(symref);
+        if (m) candidates.push(m[1]);
+      }
+    }
     candidates.push('main', 'master');
-    const current = await git.maybe(top, ['symbolic-ref', '-q', '--short', 'HEAD']);
-    if (current) candidates.push(current);
   }
   for (const name of candidates) {
-    for (const ref of [`refs/heads/${name}`, `refs/remotes/${remote}/${name}`]) {
-      const commit = await commitOf(ref);
-      if (commit) return { branch: name, ref, commit };
+    const tracking = await commitOf(`refs/remotes/${remote}/${name}`);
+    const localTip = await commitOf(`refs/heads/${name}`);
+    if (tracking) {
+      const ahead = localTip && localTip !== tracking ? Number(await git.maybe(top, ['rev-list', '--count', `${tracking}..${localTip}`])) || 0 : 0;
+      return { branch: name, ref: `refs/remotes/${remote}/${name}`, commit: tracking, ...(ahead > 0 && { unpushed: ahead }) };
     }
+    if (localTip) return { branch: name, ref: `refs/heads/${name}`, commit: localTip };
   }
-  if (base) return undefined;
-  const head = await commitOf('HEAD');
-  return head ? { ref: 'HEAD', commit: head } : undefined;
+  if (base) return { unknown: `no branch ${base} (locally or on ${remote})` };
+  return {
+    unknown: `cannot tell its default branch (no ${remote}/HEAD, no main or master): run \`git remote set-head ${remote} --auto\` in it, or pass --base`,
+  };
 }
 
 /** Folders whose sources are not the project's own (as src/files.ts skips them in directory walks). */

@@ -33,7 +33,8 @@ export async function inspect(run: Run, repo: string): Promise<Inspected> {
   const info = await inspectRepo(git, repo);
   if ('kind' in info) return { failed: info.reason };
   const base = await resolveBase(git, info.top, r.remote, r.base);
-  if (!base) return r.base ? { failed: `no branch ${r.base} (locally or on ${r.remote})`, top: info.top } : { skipped: 'has no commits', top: info.top };
+  if ('noCommits' in base) return { skipped: 'has no commits', top: info.top };
+  if ('unknown' in base) return { failed: base.unknown, top: info.top };
   const sources = await listSources(git, info.top, base.commit);
   const blobs = await readBlobs(git, info.top, sources.map((s) => s.blob));
   const modules: ModulePlan[] = [];

@@ -13,6 +13,13 @@ import { openPrs, pushBranches } from './publish';
 import { short, type Run } from './run';
 import { saveState, type RepoState } from './state';
 
+/** `main at abc1234 (origin/main; local main has 2 unpushed commit(s), left out)`. */
+function baseLine(b: Found['base']): string {
+  const from = b.ref.replace(/^refs\/(remotes|heads)\//, '');
+  const unpushed = b.unpushed ? `; local ${b.branch} has ${b.unpushed} unpushed commit(s), left out` : '';
+  return `${b.branch ?? 'HEAD'} at ${short(b.commit)} (${from}${unpushed})`;
+}
+
 export async function planOnly(run: Run, repo: string): Promise<void> {
   const { io, r } = run;
   const seen = await inspect(run, repo);
@@ -27,7 +34,7 @@ export async function planOnly(run: Run, repo: string): Promise<void> {
   }
   const f = seen.found;
   const rec = run.state.repos[f.top];
-  io.stdout(`${f.folder} (${f.top}): ${f.base.branch ?? 'HEAD'} at ${short(f.base.commit)}, ${f.modules.length} module(s) to convert\n`);
+  io.stdout(`${f.folder} (${f.top}): ${baseLine(f.base)}, ${f.modules.length} module(s) to convert\n`);
   for (const b of f.branches) {
     const status = await branchStatus(run, f.top, f.base.commit, b, rec?.branches[b.name]);
     const mods = b.modules.map((m) => `${m.module} (${m.file})`).join(', ');
@@ -75,7 +82,7 @@ export async function processRepo(run: Run, repo: string): Promise<void> {
   const f = seen.found;
   const rec = repoRecord(run, repo, f.top, f.folder);
   Object.assign(rec, { status: 'ok', reason: undefined, base: f.base.branch, baseCommit: f.base.commit });
-  io.stdout(`${f.folder} (${f.top}): ${f.base.branch ?? 'HEAD'} at ${short(f.base.commit)}, ${f.modules.length} module(s) to convert\n`);
+  io.stdout(`${f.folder} (${f.top}): ${baseLine(f.base)}, ${f.modules.length} module(s) to convert\n`);
 
   // Verification failures from an earlier run stay left out unless this run can verify again.
   const earlier = new Map(rec.leftOut.filter((l) => l.kind === 'verification').map((l) => [`${l.file}\0${l.blob}`, l]));
