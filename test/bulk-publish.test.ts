@@ -81,10 +81,21 @@ test('--create-pr pushes every branch and opens one pull request each; a second 
   expectNoWorktree(a, sb.env);
   expectNoWorktree(b, sb.env);
 
+  // Meanwhile a maintainer merges one: the next run reads its state and ticks its box.
+  const prsFile = path.join(sb.dir, 'gh', 'prs.json');
+  const prs = JSON.parse(fs.readFileSync(prsFile, 'utf8')) as { head: string; state: string }[];
+  prs.find((p) => p.head === 'pep489/textbook_spam')!.state = 'MERGED';
+  fs.writeFileSync(prsFile, JSON.stringify(prs));
+
   const again = await bulk(sb, { repos: [a, b], createPr: true, draft: true, sleep: 3 });
   expect(again.code).toBe(0);
   expect(creates()).toHaveLength(3);
   expect(again.stdout).toContain('bulk-pr: 0 branch(es) created, 3 already there, 0 pushed, 0 pull request(s) opened');
+  expect(again.stdout).toContain('pep489/textbook_spam: pull request merged: https://github.com/example/alpha/pull/');
+  const ticked = read(path.join(sb.out, 'tracking-issue.md'));
+  expect(ticked).toMatch(/- \[x\] `textbook_spam` \(`src\/spam\/textbook_spam.c`\): https:\/\/github.com\/example\/alpha\/pull\/\d/);
+  expect(ticked).toMatch(/- \[ \] `minimal`/);
+  expect(ticked).toContain('1 merged');
   expect(snapshot(a, sb.env)).toEqual(beforeA);
 });
 

@@ -47,6 +47,20 @@ export async function openPrs(run: Run, f: Found, rec: RepoState): Promise<void>
   const { r, io } = run;
   const gh = run.gh!;
   for (const [name, b] of Object.entries(rec.branches)) {
+    if (b.pr && b.pr.state !== 'MERGED' && b.pr.state !== 'CLOSED') {
+      // A pull request opened earlier may have been merged since: the tracking issue ticks its box.
+      try {
+        const now = await gh.existing(f.top, name);
+        if (now?.state && now.state !== b.pr.state) {
+          b.pr = { ...b.pr, state: now.state };
+          io.stdout(`  ${name}: pull request ${now.state.toLowerCase()}: ${b.pr.url}\n`);
+          saveState(r.out, run.state);
+        }
+      } catch (e) {
+        io.stderr(`${f.folder}: ${name}: could not read its pull request's state: ${(e as Error).message}\n`);
+      }
+      continue;
+    }
     if (b.pr || !b.pushed || b.pushed.remote !== r.remote) continue;
     try {
       const existing = await gh.existing(f.top, name);

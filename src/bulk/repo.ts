@@ -134,7 +134,9 @@ export async function processRepo(run: Run, repo: string): Promise<void> {
             if (!verification.ok) out = { file: m.file, module: m.module, reason: verification.reason ?? 'verification failed', blob: m.blob, kind: 'verification' };
           } else {
             const l = earlier.get(`${m.file}\0${m.blob}`);
-            if (l) out = { ...l, reason: `${l.reason} (in an earlier run; not committed unverified)` };
+            // Said once, however many runs keep it out (the stored reason may carry it already).
+            const note = ' (in an earlier run; not committed unverified)';
+            if (l) out = { ...l, reason: l.reason.endsWith(note) ? l.reason : `${l.reason}${note}` };
           }
           if (out) groupOut.push(out);
           else kept.push({ ...m, outcome, verification });
