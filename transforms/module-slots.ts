@@ -72,7 +72,7 @@ export function slotsArrayText(ctx: TransformContext, indent: string): string {
 }
 
 export const moduleSlots: Transform = {
-  meta: { id: 'module-slots', description: 'add the PyModuleDef_Slot array: exec, multiple interpreters, GIL' },
+  meta: { id: 'module-slots', description: 'add the PyModuleDef_Slot array: the exec function (when there is one), multiple interpreters, GIL' },
   apply(ctx) {
     refuseUndeclarableUnderLimitedApi(ctx);
     const decl = ctx.init.def.declaration;

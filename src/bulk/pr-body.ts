@@ -172,7 +172,10 @@ function auditMd(f: BranchFacts): string {
       const audit = m.outcome.audit;
       const head = f.modules.length > 1 ? `${where(m)}: ` : '';
       if (!audit) return lead(head, 'no audit reported for this file.');
-      if (audit.state.length === 0) return lead(head, 'no process-global state found in') + ` ${code(m.file)}: ${md(audit.recommendation.reasons.join(' '))}`;
+      if (audit.state.length === 0) {
+        const rest = audit.recommendation.reasons.filter((r) => !/^no process-global state/i.test(r));
+        return lead(head, 'no process-global state found in') + ` ${code(m.file)}.${rest.length ? ` ${md(rest.join(' '))}` : ''}`;
+      }
       const items = audit.state.map((s) => `- ${code(s.name)} at ${code(`${m.file}:${s.line}`)} (${s.kind}): ${md(s.why)}`);
       const rec = audit.recommendation;
       return [
@@ -192,6 +195,7 @@ function guardMd(f: BranchFacts): string {
       const g = m.outcome.guard;
       const head = f.modules.length > 1 ? `${where(m)}: ` : '';
       if (!g) return lead(head, 'not reported by the engine.');
+      if (!g.added && m.outcome.declared?.exec === false) return lead(head, 'not added: ') + 'there is no exec function to guard (the init only created the module).';
       if (!g.added) return lead(head, 'not added: ') + `exec sets up no process-global state, so running it again (a re-import, a legacy subinterpreter) is harmless.`;
       return `${head}**added.** ${md(g.reason ?? '')} A second exec in the same process now raises ${code('ImportError: cannot load module more than once per process')} instead of re-initialising that state (numpy does the same). This changes behaviour for code that deletes the module from ${code('sys.modules')} and imports it again.`;
     })
@@ -199,33 +203,34 @@ function guardMd(f: BranchFacts): string {
 }
 
 function verificationMd(f: BranchFacts): string {
-  if (f.notVerified) return `Not verified: ${f.notVerified}. Run ${code(`npx pep489-codemod verify ${f.modules.map((m) => m.file).join(' ')}`)} on the branch to verify.`;
+  if (f.notVerified) return `Not verified: ${f.notVerified}. Run ${code(`pep489-codemod verify ${f.modules.map((m) => m.file).join(' ')}`)} on the branch to verify.`;
   const first = f.modules.find((m) => m.verification)?.verification;
   const intro = first
-    ? `Built and imported by ${code('pep489-codemod verify')} under CPython ${first.labels.join(', ')}${first.sandbox ? ', each probe in a bubblewrap sandbox' : ', **without a sandbox**'}: build, import, public surface equal to the single-phase original, multi-phase definition, re-import, subinterpreters (3.12+), every failing C-API call in exec injected one at a time, and ${code('Py_mod_gil')} on free-threaded builds (${code('-')} is a probe that does not apply there).`
+    ? `Built and imported by ${code('pep489-codemod verify')} under CPython ${first.labels.join(', ')}${first.sandbox ? ', each probe in a bubblewrap sandbox' : ', **without a sandbox**'}: build, import, public surface equal to the single-phase original, multi-phase definition, re-import, subinterpreters (3.12+), every failing C-API call in exec injected one at a time${first.labels.some((l) => /t$/.test(l)) ? `, and ${code('Py_mod_gil')} on the free-threaded build` : ` (no free-threaded CPython was found, so ${code('Py_mod_gil')} was not probed)`}; ${code('-')} is a probe that does not apply.`
     : '';
   const blocks = f.modules.map((m) => (m.verification ? '```\n' + m.verification.matrix.trimEnd() + '\n```' : `${where(m)}: not verified.`));
   return [intro, '', ...blocks].join('\n');
 }
 
 function testingMd(f: BranchFacts): string {
-  const m = f.modules[0];
+  const names = f.modules.map((m) => m.module);
   return [
     '```sh',
     `git fetch ${f.remote} ${f.branch}`,
     `git switch ${f.branch}`,
     'python -m pip install -v .            # or however the project builds its extensions',
-    `python -c "import ${m.module}"         # the module's full name in its package`,
+    `python -c "import ${names.join(', ')}"         # each module's full name in its package`,
     `python - <<'EOF'                       # a re-import runs exec again (or raises the guard's ImportError)`,
     'import importlib, sys',
-    `import ${m.module}`,
-    `del sys.modules["${m.module}"]`,
-    'try:',
-    `    importlib.import_module("${m.module}")`,
-    'except ImportError as e:',
-    '    print(e)',
+    `for name in ${JSON.stringify(names)}:`,
+    '    importlib.import_module(name)',
+    '    del sys.modules[name]',
+    '    try:',
+    '        importlib.import_module(name)',
+    '    except ImportError as e:',
+    '        print(name, e)',
     'EOF',
-    `npx pep489-codemod verify ${f.modules.map((mm) => mm.file).join(' ')}   # every probe, under every CPython found`,
+    `pep489-codemod verify ${f.modules.map((mm) => mm.file).join(' ')}   # with pep489-codemod installed: every probe, under every CPython found`,
     '```',
     '',
     'and run the test suite on a CPython 3.12 or later.',
@@ -242,8 +247,26 @@ function reviewMd(f: BranchFacts): string {
       );
     }
   }
-  items.push(`The slot values: they should match what you know of the module. ${code('NOT_SUPPORTED')} keeps it out of isolated subinterpreters; raising it needs the global state listed above moved into module state.`);
-  if (f.modules.some((m) => m.outcome.guard?.added)) items.push('The once-per-process guard: re-importing the module in one process now raises ImportError.');
+  for (const m of f.modules) {
+    const d = m.outcome.declared;
+    if (!d) continue;
+    const head = f.modules.length > 1 ? `${where(m)}: ` : '';
+    const state = m.outcome.audit?.state.length ?? 0;
+    if (d.interpreters === 'not-supported')
+      items.push(
+        lead(head, `the slot values: ${code('NOT_SUPPORTED')} keeps the module out of isolated subinterpreters; `) +
+          (state ? 'raising it needs the global state listed above moved into module state.' : `the audit found no global state, so ${code('supported')} may already be earned: worth checking in a follow-up.`),
+      );
+    else
+      items.push(
+        lead(head, `the slot values: ${code(INTERPRETERS_MACRO[d.interpreters])} claims the module is safe in `) +
+          `${d.interpreters === 'per-interpreter-gil' ? 'subinterpreters with their own GIL' : 'subinterpreters'}: check that nothing in it is shared between interpreters${state ? ' (the audit lists global state above)' : ''}.`,
+      );
+    if (d.gil === 'not-used' && !d.gilFromModule)
+      items.push(lead(head, `${code('Py_MOD_GIL_NOT_USED')} claims the module is thread-safe without the GIL: check every function that touches shared state.`));
+  }
+  const guarded = f.modules.filter((m) => m.outcome.guard?.added).map((m) => code(m.module));
+  if (guarded.length) items.push(`The once-per-process guard (${guarded.join(', ')}): re-importing the module in one process now raises ImportError.`);
   items.push(`${code('m_size')} is now 0 or more (multi-phase modules must not use -1).`);
   items.push(`Code outside this diff that assumes one module object per process: ${code('PyState_FindModule')}, a cached pointer to the module, a C-API capsule of static data.`);
   return items.map((i) => `- ${i}`).join('\n');
@@ -364,7 +387,8 @@ export function trackingIssue(t: Templates, state: BulkState, tool: string): str
     sections.push([`### ${r.folder}`, '', ...names.map((n) => itemLine(n, r.branches[n]))].join('\n'));
   }
   const leftOut = repos.flatMap((r) => r.leftOut.map((l) => `- ${r.folder}: ${code(l.file)}${l.module ? ` (${code(l.module)})` : ''}: ${md(l.reason)}`));
-  const skipped = repos.filter((r) => r.status !== 'ok').map((r) => `- ${code(r.path)}: ${r.status === 'failed' ? 'failed: ' : ''}${r.reason ?? r.status}`);
+  // Named by folder, not by the path on this machine: the issue is posted publicly.
+  const skipped = repos.filter((r) => r.status !== 'ok').map((r) => `- ${code(r.folder ?? r.path.split(/[\\/]/).filter(Boolean).pop() ?? r.path)}: ${r.status === 'failed' ? 'failed: ' : ''}${md(r.reason ?? r.status)}`);
   const modules = withBranches.reduce((n, r) => n + Object.values(r.branches).reduce((k, b) => k + b.modules.length, 0), 0);
   return render(t['tracking-issue.md'], {
     title: 'Convert extension modules to multi-phase initialization (PEP 489)',

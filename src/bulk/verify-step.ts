@@ -4,6 +4,7 @@
  * against its single-phase original. `--verify` insists, `--no-verify` skips it, and by default it
  * runs when the verifier finds a CPython and its sandbox.
  */
+import { removeScratch, trackScratch } from '../scratch';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,7 +62,9 @@ export async function chooseVerifier(s: VerifySettings): Promise<VerifierChoice>
       async verify(req) {
         const { verifyModule } = await import('../verify/verify');
         const { moduleMatrix, failureReason } = await import('../verify/report');
-        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pep489-bulk-verify-'));
+        const scratch = trackScratch(fs.mkdtempSync(path.join(os.tmpdir(), 'pep489-bulk-verify-')));
+        // Reasons and matrices go into PR bodies and the tracking issue: no temporary worktree paths.
+        const rel = (t: string) => t.split(req.root + path.sep).join('');
         try {
           const original = path.join(scratch, path.basename(req.file));
           fs.writeFileSync(original, req.original);
@@ -79,13 +82,13 @@ export async function chooseVerifier(s: VerifySettings): Promise<VerifierChoice>
             sandbox,
             cache: s.cache,
           });
-          return { ok: v.ok, reason: v.ok ? undefined : failureReason(v), matrix: moduleMatrix(v, req.root), labels, sandbox };
+          return { ok: v.ok, reason: v.ok ? undefined : rel(failureReason(v)), matrix: rel(moduleMatrix(v, req.root)), labels, sandbox };
         } catch (e) {
-          const reason = `verification failed: ${(e as Error).message}`;
+          const reason = rel(`verification failed: ${(e as Error).message}`);
           return { ok: false, reason, matrix: reason, labels, sandbox };
         } finally {
           fs.writeFileSync(req.file, req.original);
-          fs.rmSync(scratch, { recursive: true, force: true });
+          removeScratch(scratch);
         }
       },
     },

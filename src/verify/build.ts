@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { entryDir, hashFile, hashOf, readJson, scratchDir, storeEntry, writeJsonAtomic } from './cache';
 import { cores, Semaphore } from './pool';
 import { faultShimObject, wrappedApis } from './shims';
+import { removeScratch, trackScratch } from '../scratch';
 import type { Interpreter } from './types';
 
 export interface BuildInput {
@@ -111,7 +112,7 @@ export async function buildModule(input: BuildInput): Promise<BuildResult> {
     const so = path.join(entryDir('objects', b.entry), soName);
     if (fs.existsSync(so)) return { ok: true, soPath: so, cached: true, warnings: readLog(so), ms: Date.now() - started };
   }
-  const work = scratchDir('build');
+  const work = trackScratch(scratchDir('build'));
   try {
     // Time spent queueing for a core is not the build's: ms counts from when it got one.
     const queued = Date.now();
@@ -133,7 +134,7 @@ export async function buildModule(input: BuildInput): Promise<BuildResult> {
     }
     return { ok: true, soPath: path.join(dir, soName), cached: false, warnings: out.log, ms: Date.now() - started - waited };
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    removeScratch(work);
   }
 }
 
