@@ -192,3 +192,38 @@ test('--resume after a failed pull request and a rejected push: the rest is done
   expect(JSON.parse(read(path.join(sb.out, 'bulk-pr-state.json'))).run.complete).toBe(true);
   expect(read(path.join(sb.out, 'tracking-issue.md'))).toContain('3 pull request(s) opened');
 });
+
+test('a fork as --remote: gh is given owner:branch; a remote that is missing, or that already has the branch, is found before anything is made', async () => {
+  const [a] = twoRepos();
+  // "https://github.com/porter/" is a folder here, through git's own URL rewriting.
+  git(sb.dir, ['init', '-q', '--bare', path.join(sb.dir, 'alpha-fork.git')], sb.env);
+  git(a, ['config', `url.${sb.dir}/.insteadOf`, 'https://github.com/porter/'], sb.env);
+  git(a, ['remote', 'add', 'fork', 'https://github.com/porter/alpha-fork.git'], sb.env);
+
+  const missing = await bulk(sb, { repos: [a], push: true, remote: 'upstream' });
+  expect(missing.code).toBe(3);
+  expect(missing.stderr).toContain('no remote named upstream to push to: add it (git remote add upstream <url>), or pass --remote');
+  expect(branches(a, sb.env, 'refs/heads/pep489/')).toEqual({});
+
+  const ran = await bulk(sb, { repos: [a], createPr: true, remote: 'fork', out: path.join(sb.dir, 'out-fork') });
+  expect(ran.stderr).toBe('');
+  expect(ran.code).toBe(0);
+  const heads = creates().map((c) => c.args[c.args.indexOf('--head') + 1]).sort();
+  expect(heads).toEqual(['porter:pep489/minimal', 'porter:pep489/textbook_spam']);
+  expect(Object.keys(branches(path.join(sb.dir, 'alpha-fork.git'), sb.env, 'refs/heads/pep489/')).sort()).toEqual(['pep489/minimal', 'pep489/textbook_spam']);
+
+  // Another --out, the local branches gone, the fork still has them: said before any branch is made again.
+  for (const b of ['pep489/minimal', 'pep489/textbook_spam']) git(a, ['branch', '-q', '-D', b], sb.env);
+  const again = await bulk(sb, { repos: [a], push: true, remote: 'fork', out: path.join(sb.dir, 'out-other') });
+  expect(again.code).toBe(3);
+  expect(again.stdout + again.stderr).toContain('fork already has a branch pep489/minimal');
+  expect(branches(a, sb.env, 'refs/heads/pep489/')).toEqual({});
+});
+
+test('the same repository named twice (its top and a folder in it) is done once', async () => {
+  const [a] = twoRepos();
+  const ran = await bulk(sb, { repos: [a, path.join(a, 'src')] });
+  expect(ran.code).toBe(0);
+  expect(ran.stdout).toContain(`${path.join(a, 'src')}: skipped: the same repository as ${a}`);
+  expect(ran.stdout).toContain('bulk-pr: 2 branch(es) created');
+});

@@ -64,9 +64,24 @@ export async function runBulkPrCommand(args: BulkPrArgs, io: BulkIo, deps: BulkD
     counts: { created: 0, existing: 0, pushed: 0, opened: 0, prsFound: 0, prsPending: 0, leftOut: 0, failed: 0 },
   };
 
+  // `alpha` and `alpha/src` are one repository: it is done once.
+  const repos: string[] = [];
+  const tops = new Map<string, string>();
+  for (const repo of r.repos) {
+    const top = await git.maybe(repo, ['rev-parse', '--show-toplevel']).catch(() => undefined);
+    const key = top && fs.existsSync(top) ? fs.realpathSync(top) : path.resolve(repo);
+    const first = tops.get(key);
+    if (first !== undefined) {
+      io.stdout(`${repo}: skipped: the same repository as ${first}\n`);
+      continue;
+    }
+    tops.set(key, repo);
+    repos.push(repo);
+  }
+
   if (r.dryRun) {
     io.stdout('bulk-pr --dry-run: the plan; nothing is changed anywhere\n');
-    for (const repo of r.repos) await planOnly(run, repo);
+    for (const repo of repos) await planOnly(run, repo);
     summary(run);
     return run.counts.failed > 0 ? EXIT.failed : EXIT.ok;
   }
@@ -110,7 +125,7 @@ export async function runBulkPrCommand(args: BulkPrArgs, io: BulkIo, deps: BulkD
     io.stderr(`\npep489-codemod bulk-pr: interrupted; removed ${left} temporary worktree(s); run again with --resume to continue\n`);
   });
   try {
-    for (const repo of r.repos) {
+    for (const repo of repos) {
       try {
         await processRepo(run, repo);
       } catch (e) {

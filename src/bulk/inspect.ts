@@ -101,7 +101,12 @@ export type BranchStatus = { todo: true } | { todo: false; note: string } | { co
 
 export async function branchStatus(run: Run, top: string, base: string, b: BranchPlan, rec: BranchState | undefined): Promise<BranchStatus> {
   const tip = await run.git.branchCommit(top, b.name);
-  if (!tip) return { todo: true };
+  if (!tip) {
+    // A branch of that name on the remote (someone else's, or another --out's) would reject the push.
+    const remote = await run.git.maybe(top, ['rev-parse', '-q', '--verify', `refs/remotes/${run.r.remote}/${b.name}^{commit}`]);
+    if (remote) return { conflict: `${run.r.remote} already has a branch ${b.name} (at ${short(remote)}); delete it there, or use another --branch-prefix` };
+    return { todo: true };
+  }
   if (!rec) return { conflict: `branch ${b.name} already exists (at ${short(tip)}) and the state file does not record making it; delete it, or use another --branch-prefix` };
   if (tip !== rec.commit) return { todo: false, note: `moved since bulk-pr made it (now ${short(tip)}); left as it is` };
   const older = rec.baseCommit !== base ? `, made from an earlier tip ${short(rec.baseCommit)} (delete the branch to redo it)` : '';

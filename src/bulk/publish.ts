@@ -43,6 +43,18 @@ function pushError(stderr: string): string {
   return [...said, ...verdict].join(' / ') || lines.slice(-2).join(' / ');
 }
 
+/**
+ * What `gh pr create --head` needs: the branch, or `owner:branch` when it was pushed to a fork
+ * (`--remote myfork`), since gh looks for a bare branch name in the repository it opens the PR in.
+ */
+async function headFor(run: Run, top: string, branch: string): Promise<string> {
+  if (run.r.remote === 'origin') return branch;
+  // As configured (get-url would expand insteadOf into the address git really uses).
+  const url = (await run.git.maybe(top, ['config', '--get', `remote.${run.r.remote}.url`])) ?? '';
+  const owner = /(?:^[^@/]+@[^:]+:|^[a-z+]+:\/\/[^/]+\/)([^/]+)\/[^/]+?(?:\.git)?\/?$/.exec(url)?.[1];
+  return owner ? `${owner}:${branch}` : branch;
+}
+
 export async function openPrs(run: Run, f: Found, rec: RepoState): Promise<void> {
   const { r, io } = run;
   const gh = run.gh!;
@@ -77,7 +89,7 @@ export async function openPrs(run: Run, f: Found, rec: RepoState): Promise<void>
       const bodyFile = path.join(r.out, b.bodyFile);
       if (!fs.existsSync(bodyFile)) throw new Error(`${bodyFile} is missing: restore it, or delete the branch ${name} so that the next run makes it again`);
       if (run.counts.opened > 0 && r.sleepS > 0) await run.sleep(r.sleepS * 1000);
-      b.pr = await gh.create(f.top, { head: name, base: b.base, title: b.title, bodyFile, draft: r.draft });
+      b.pr = await gh.create(f.top, { head: await headFor(run, f.top, name), base: b.base, title: b.title, bodyFile, draft: r.draft });
       delete b.error;
       run.counts.opened++;
       io.stdout(`  opened  ${name}: ${b.pr.url}\n`);

@@ -81,6 +81,13 @@ export async function processRepo(run: Run, repo: string): Promise<void> {
   }
   const f = seen.found;
   const rec = repoRecord(run, repo, f.top, f.folder);
+  if (r.push && !(await git.maybe(f.top, ['remote', 'get-url', r.remote]))) {
+    // Found before any branch is made, not when the push fails.
+    Object.assign(rec, { status: 'failed', reason: `no remote named ${r.remote} to push to: add it (git remote add ${r.remote} <url>), or pass --remote` });
+    run.counts.failed++;
+    io.stderr(`${repo}: FAILED: ${rec.reason}\n`);
+    return;
+  }
   Object.assign(rec, { status: 'ok', reason: undefined, base: f.base.branch, baseCommit: f.base.commit });
   io.stdout(`${f.folder} (${f.top}): ${baseLine(f.base)}, ${f.modules.length} module(s) to convert\n`);
 
