@@ -53,7 +53,7 @@ test('a module that fails verification is left out and listed; the others are co
   expect(body).toContain('under CPython 3.99, each probe in a bubblewrap sandbox');
   expect(git(repo, ['log', '-1', '--format=%B', 'pep489/textbook_spam'], sb.env)).toContain('Verified by pep489-codemod verify on CPython 3.99 (bubblewrap');
   const issue = read(path.join(sb.out, 'tracking-issue.md'));
-  expect(issue).toContain('- demo: `src/minimal.c` (`minimal`): verification failed: 3.99 build: error: boom');
+  expect(issue).toContain('- demo: `src/minimal.c` (`minimal`): failed verification on the machine that made these branches: verification failed: 3.99 build: error: boom');
 
   // A later run that cannot verify does not commit what failed before.
   const unverified = await bulk(sb, { repos: [repo] }, { verifier: null });

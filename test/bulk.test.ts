@@ -96,7 +96,7 @@ describe('bulk-pr, local only', () => {
     expect(issue).toContain('# Convert extension modules to multi-phase initialization (PEP 489)');
     expect(issue).toContain('- [ ] `textbook_spam` (`src/spam/textbook_spam.c`): branch `pep489/textbook_spam`, not pushed yet');
     expect(issue).toContain('- [ ] `minimal` (`src/ext/minimal.c`)');
-    expect(issue).toMatch(/## Left out: to convert by hand\n\n- demo: `src\/bad\/refuse_two_creates.c` \(`refuse_two_creates`\): refused at line 31: PyInit_refuse_two_creates calls PyModule_Create 2 times/);
+    expect(issue).toMatch(/## Left out: refused, or failed verification\n\n- demo: `src\/bad\/refuse_two_creates.c` \(`refuse_two_creates`\): refused at line 31: PyInit_refuse_two_creates calls PyModule_Create 2 times/);
     expect(issue).toContain('3 module(s) on 3 branch(es) in 1 repository: 0 pull request(s) opened');
 
     expect(ran.stdout).toContain('demo (');

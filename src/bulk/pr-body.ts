@@ -386,7 +386,11 @@ export function trackingIssue(t: Templates, state: BulkState, tool: string): str
     merged += names.filter((n) => r.branches[n].pr?.state === 'MERGED').length;
     sections.push([`### ${r.folder}`, '', ...names.map((n) => itemLine(n, r.branches[n]))].join('\n'));
   }
-  const leftOut = repos.flatMap((r) => r.leftOut.map((l) => `- ${r.folder}: ${code(l.file)}${l.module ? ` (${code(l.module)})` : ''}: ${md(l.reason)}`));
+  // Refused by the tool (convert by hand) or failed verification here (which may be this machine's
+  // doing, a missing header say): said which, so neither is mistaken for the other.
+  const leftOut = repos.flatMap((r) =>
+    r.leftOut.map((l) => `- ${r.folder}: ${code(l.file)}${l.module ? ` (${code(l.module)})` : ''}: ${l.kind === 'verification' ? 'failed verification on the machine that made these branches: ' : ''}${md(l.reason)}`),
+  );
   // Named by folder, not by the path on this machine: the issue is posted publicly.
   const skipped = repos.filter((r) => r.status !== 'ok').map((r) => `- ${code(r.folder ?? r.path.split(/[\\/]/).filter(Boolean).pop() ?? r.path)}: ${r.status === 'failed' ? 'failed: ' : ''}${md(r.reason ?? r.status)}`);
   const modules = withBranches.reduce((n, r) => n + Object.values(r.branches).reduce((k, b) => k + b.modules.length, 0), 0);
@@ -398,7 +402,7 @@ export function trackingIssue(t: Templates, state: BulkState, tool: string): str
     ].join(' '),
     counts: `${modules} module(s) on ${branches} branch(es) in ${withBranches.length} repositor${withBranches.length === 1 ? 'y' : 'ies'}: ${opened} pull request(s) opened, ${merged} merged, ${branches - opened} not opened yet.${leftOut.length ? ` ${leftOut.length} module(s) left out (below).` : ''}`,
     checklist: sections.length ? ['## Pull requests', '', ...sections].join('\n\n') : '## Pull requests\n\nNone yet.',
-    leftOut: leftOut.length ? ['## Left out: to convert by hand', '', ...leftOut].join('\n') : '',
+    leftOut: leftOut.length ? ['## Left out: refused, or failed verification', '', ...leftOut].join('\n') : '',
     skipped: skipped.length ? ['## Repositories skipped', '', ...skipped].join('\n') : '',
     tool,
   });
