@@ -29,7 +29,20 @@ export interface Conditional {
 const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/;
 
 /** Every conditional in the file, outer ones before the ones nested in them. */
+/** The last few texts' conditionals (several rules scan the same text); callers only read them. */
+const scanned = new Map<string, Conditional[]>();
+
 export function scanConditionals(text: string): Conditional[] {
+  let found = scanned.get(text);
+  if (!found) {
+    found = scanConditionalsOnce(text);
+    scanned.set(text, found);
+    if (scanned.size > 4) scanned.delete(scanned.keys().next().value!);
+  }
+  return found;
+}
+
+function scanConditionalsOnce(text: string): Conditional[] {
   const done: Conditional[] = [];
   const open: Conditional[] = [];
   let pos = 0;

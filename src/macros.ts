@@ -26,7 +26,20 @@ export function py2OnlyRanges(text: string): { start: number; end: number }[] {
   return out;
 }
 
+/** The last few texts' macros: the rules of one conversion ask for the same text's many times. */
+const recent = new Map<string, MacroDefinition[]>();
+
 export function fileMacros(text: string): MacroDefinition[] {
+  let found = recent.get(text);
+  if (!found) {
+    found = readMacros(text);
+    recent.set(text, found);
+    if (recent.size > 4) recent.delete(recent.keys().next().value!);
+  }
+  return found;
+}
+
+function readMacros(text: string): MacroDefinition[] {
   const py2 = py2OnlyRanges(text);
   const out: MacroDefinition[] = [];
   const re = /^[ \t]*#[ \t]*define[ \t]+(\w+)(\([^)]*\))?([ \t]+|$)/gm;

@@ -19,7 +19,16 @@ const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'P
  * `if (m != NULL) { Py_DECREF(m); m = NULL; }` on an error path, with no `return m;` after it: the
  * whole block only released the module, so it goes whole (rather than leaving an empty `if`).
  */
+const cleanupBlocks = new WeakMap<TransformContext, Node[]>();
+
 export function moduleCleanupBlocks(ctx: TransformContext): Node[] {
+  // Asked by both this rule and error-returns for the same conversion.
+  let found = cleanupBlocks.get(ctx);
+  if (!found) cleanupBlocks.set(ctx, (found = findCleanupBlocks(ctx)));
+  return found;
+}
+
+function findCleanupBlocks(ctx: TransformContext): Node[] {
   const { body, moduleVar } = ctx.init;
   if (!moduleVar || !ctx.hasExec) return [];
   const releasesOrNulls = (st: Node) => {
