@@ -27,6 +27,20 @@ describe('verify', () => {
     expect(r.stdout).toContain('import raised ImportError: faulthandler is a built-in module of this CPython: importing the name gives the built-in, not this build');
   });
 
+  test('the matrix and the summary are coloured like the convert command (FORCE_COLOR, NO_COLOR, --color)', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'textbook_spam.c'), expectedOutput('textbook-spam'));
+    const forced = runCli(['verify', '--python', '3.13', 'textbook_spam.c'], dir, { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('\x1b[32mPASS\x1b[39m textbook_spam');
+    expect(forced.stdout).toMatch(/\x1b\[32mok/);
+    const plain = runCli(['verify', '--python', '3.13', '--color', 'never', 'textbook_spam.c'], dir, { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(plain.stdout).not.toContain('\x1b[');
+    const audit = runCli(['audit', 'textbook_spam.c'], dir, { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(audit.stdout).toContain('\x1b[33m');
+    expect(runCli(['audit', 'textbook_spam.c'], dir, { NO_COLOR: '1' }).stdout).not.toContain('\x1b[');
+  });
+
   test('a single-phase module fails the multi-phase probe: exit 3', () => {
     const dir = tempDir();
     copyFixtures(dir, { 'minimal.c': 'minimal' });

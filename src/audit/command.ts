@@ -2,6 +2,7 @@
  * `pep489-codemod audit <paths...>`: read-only. Per module, the process-global state that stands
  * between it and isolated subinterpreters or a free-threaded build, and the declaration it has earned.
  */
+import type { Colors } from '../color';
 import fs from 'node:fs';
 import { findFiles } from '../files';
 import { fileScopeFunctions, functionName, initFunctionName } from '../module-init';
@@ -47,7 +48,7 @@ export interface AuditArgs {
 
 export async function runAuditCommand(
   args: AuditArgs,
-  io: { stdout: (s: string) => void; stderr: (s: string) => void; cwd: string },
+  io: { stdout: (s: string) => void; stderr: (s: string) => void; cwd: string; colors?: Colors },
 ): Promise<number> {
   const modules: ModuleAudit[] = [];
   let inputError = false;
@@ -67,9 +68,11 @@ export async function runAuditCommand(
   if (args.json) {
     io.stdout(JSON.stringify({ modules }, null, 2) + '\n');
   } else {
+    const c = io.colors;
     for (const m of modules) {
-      io.stdout(`${m.file}: module ${m.module}: ${m.state.length ? `${m.state.length} finding(s)` : 'no process-global state'}\n`);
-      for (const s of m.state) io.stdout(`  ${m.file}:${s.line}: ${s.name} [${s.kind}] ${s.why}\n`);
+      const found = m.state.length ? `${m.state.length} finding(s)` : 'no process-global state';
+      io.stdout(`${c ? c.bold(m.file) : m.file}: module ${m.module}: ${c ? (m.state.length ? c.yellow(found) : c.green(found)) : found}\n`);
+      for (const s of m.state) io.stdout(`  ${m.file}:${s.line}: ${c ? c.bold(s.name) : s.name} [${s.kind}] ${s.why}\n`);
       const r = m.recommendation;
       io.stdout(`  recommendation: Py_mod_multiple_interpreters ${r.multiple_interpreters}; once-per-process guard: ${r.once_per_process_guard ? 'yes' : 'no'}\n`);
       for (const reason of r.reasons) io.stdout(`    - ${reason}\n`);

@@ -1,6 +1,6 @@
 /** `pep489-codemod audit <paths...>`: what stands between each module and subinterpreters (read-only). */
 import type { Argv } from 'yargs';
-import type { CommandSpec } from './context';
+import { stdoutColors, type CommandSpec } from './context';
 
 interface AuditArgs {
   paths?: string[];
@@ -23,7 +23,10 @@ export const auditCommand: CommandSpec<AuditArgs> = {
       return 2;
     }
     try {
-      return await runAuditCommand({ paths: args.paths, json: !!args.json }, { stdout: (s) => ctx.io.stdout(s), stderr: ctx.io.stderr, cwd: ctx.io.cwd });
+      return await runAuditCommand(
+        { paths: args.paths, json: !!args.json },
+        { stdout: (s) => ctx.io.stdout(s), stderr: ctx.io.stderr, cwd: ctx.io.cwd, colors: args.json ? undefined : await stdoutColors(ctx) },
+      );
     } catch (e) {
       if (!(e instanceof MissingPathError)) throw e;
       ctx.io.stderr(`pep489-codemod: ${e.message}; check the path and try again\n`);

@@ -53,3 +53,9 @@ export function setting<T>(flag: T | undefined, config: T | undefined, fallback:
 export function stringList(v: string | string[] | undefined): string[] | undefined {
   return v === undefined ? undefined : ([] as string[]).concat(v);
 }
+
+/** The colours for stdout under the command's --color, the environment and pyproject.toml (color.ts). */
+export async function stdoutColors(ctx: CommandContext): Promise<import('../color').Colors> {
+  const { colorEnabled, colors } = await import('../color');
+  return colors(colorEnabled({ flag: ctx.colorFlag, config: ctx.config?.color, env: ctx.io.env ?? process.env, isTTY: ctx.io.stdoutIsTTY ?? false }));
+}

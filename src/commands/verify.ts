@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { GIL_CHOICES, INTERPRETER_CHOICES } from '../options';
 import type { GilChoice, InterpretersChoice } from '../options';
-import type { CommandSpec } from './context';
+import { stdoutColors, type CommandSpec } from './context';
 import { setting } from './context';
 import { VerifyFlags, verifyOptions, verifyOptionsBuilder } from './verify-options';
 
@@ -48,7 +48,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
         gil: args.gil,
         cwd: ctx.io.cwd,
       },
-      { stdout: (s) => ctx.io.stdout(s), stderr: (s) => ctx.io.stderr(s), isTTY: ctx.io.stderrIsTTY },
+      { stdout: (s) => ctx.io.stdout(s), stderr: (s) => ctx.io.stderr(s), isTTY: ctx.io.stderrIsTTY, colors: await stdoutColors(ctx) },
     );
   },
 };

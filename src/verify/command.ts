@@ -13,6 +13,7 @@ import { findCompileCommands, flagsFor } from './compile-db';
 import { originalFromGit } from './original';
 import { cores, mapLimit } from './pool';
 import { discoverPythons } from './pythons';
+import type { Colors } from '../color';
 import { discoveryReport, failureReason, jsonReport, verificationWarnings, moduleMatrix, noSandboxWarning, summaryLine } from './report';
 import { sandboxAvailable } from './sandbox';
 import type { Discovery, Expectation, ModuleVerification } from './types';
@@ -63,6 +64,8 @@ export interface CommandIo {
   stderr: (s: string) => void;
   /** Whether stderr is a terminal (progress line). */
   isTTY?: boolean;
+  /** Colours for the matrix and the summary (none: plain). */
+  colors?: Colors;
 }
 
 interface Job {
@@ -93,8 +96,8 @@ export async function runVerifyCommand(args: VerifyCommandArgs, io: CommandIo): 
     if (args.json) {
       io.stdout(jsonReport(results, discovery, sandbox, cwd));
     } else {
-      for (const r of results) io.stdout(moduleMatrix(r, cwd));
-      io.stdout(summaryLine(results, discovery.found.length, sandbox, Date.now() - started));
+      for (const r of results) io.stdout(moduleMatrix(r, cwd, io.colors));
+      io.stdout(summaryLine(results, discovery.found.length, sandbox, Date.now() - started, io.colors));
       if (!sandbox) io.stderr(noSandboxWarning());
     }
     return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;

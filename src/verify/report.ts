@@ -1,6 +1,7 @@
 /** How verification results read: a matrix per module for a terminal, JSON, and one summary line. */
 
 import * as path from 'node:path';
+import type { Colors } from '../color';
 import { PROBES, PROBE_TITLES, type Discovery, type ModuleVerification, type ProbeResult } from './types';
 
 const MARK = { pass: 'ok', fail: 'FAIL', skip: '-' };
@@ -10,18 +11,29 @@ function mark(r: ProbeResult): string {
   return r.warning ? `${m}!` : m;
 }
 
+/** A padded matrix cell, coloured by what it says (padding first: escapes have no width). */
+function paintCell(cell: string, width: number, c?: Colors): string {
+  const padded = cell.padEnd(width);
+  if (!c) return padded;
+  if (cell.startsWith(MARK.fail)) return c.red(padded);
+  if (cell.startsWith(MARK.pass)) return cell.endsWith('!') ? c.yellow(padded) : c.green(padded);
+  return padded;
+}
+
 function shown(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
 /** One module: a row per interpreter, a column per probe, and each failure's reason under its row. */
-export function moduleMatrix(v: ModuleVerification, cwd: string): string {
+export function moduleMatrix(v: ModuleVerification, cwd: string, c?: Colors): string {
   const header = ['python', ...PROBES.map((p) => PROBE_TITLES[p])];
   const rows = v.interpreters.map((i) => [i.python.label, ...PROBES.map((p) => mark(i.probes[p]))]);
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]): string => '  ' + cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
-  const out = [`${v.ok ? 'PASS' : 'FAIL'} ${v.moduleName} (${shown(v.sourcePath, cwd)})`, line(header), ...rows.map(line)];
+  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col].length)));
+  const line = (cells: string[], paint = false): string =>
+    ('  ' + cells.map((cell, col) => (paint && col > 0 ? paintCell(cell, widths[col], c) : cell.padEnd(widths[col]))).join('  ')).trimEnd();
+  const verdict = v.ok ? (c ? c.green('PASS') : 'PASS') : c ? c.red('FAIL') : 'FAIL';
+  const out = [`${verdict} ${v.moduleName} (${shown(v.sourcePath, cwd)})`, line(header), ...rows.map((r) => line(r, true))];
   // The same reason on several interpreters is said once, naming them; the build's own
   // "[CPython x.y, exe]" suffix is dropped there since the labels say it.
   const reasons = new Map<string, string[]>();
@@ -70,10 +82,12 @@ export function noSandboxWarning(): string {
   return '!!! --no-sandbox: module code ran UNCONFINED on this machine (no network or filesystem isolation) !!!\n';
 }
 
-export function summaryLine(results: ModuleVerification[], pythons: number, sandbox: boolean, ms: number): string {
+export function summaryLine(results: ModuleVerification[], pythons: number, sandbox: boolean, ms: number, c?: Colors): string {
   const failed = results.filter((r) => !r.ok).length;
   const where = sandbox ? 'in the bubblewrap sandbox' : 'WITHOUT a sandbox (--no-sandbox)';
-  return `${results.length} module(s) on ${pythons} interpreter(s): ${results.length - failed} verified, ${failed} failed, ${where}, ${(ms / 1000).toFixed(1)}s\n`;
+  const verified = `${results.length - failed} verified`;
+  const failures = `${failed} failed`;
+  return `${results.length} module(s) on ${pythons} interpreter(s): ${c && results.length - failed ? c.green(verified) : verified}, ${c && failed ? c.red(failures) : failures}, ${where}, ${(ms / 1000).toFixed(1)}s\n`;
 }
 
 /** Each probe's warning once, with the interpreters it came from (the runner's --verify report). */
