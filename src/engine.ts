@@ -131,9 +131,9 @@ function checkEditsOutsideMasked(edits: readonly Edit[], masked: Range[], condit
  * same language (its trees join the conversion's, freed with them). Null when none defines it.
  */
 function definedElsewhere(name: string, lang: Lang, env: SourceEnvironment, trees: Trees): { path: string; text: string; fn: Node } | null {
-  const defines = new RegExp(`\\b${name}\\s*\\([^;{]*\\)\\s*\\{`);
+  // The siblings asked for are only those whose text seems to define `name` (sibling-sources.ts).
   for (const s of env.siblings?.(name) ?? []) {
-    if (langForPath(s.path) !== lang || !defines.test(s.text)) continue;
+    if (langForPath(s.path) !== lang) continue;
     const fn = fileScopeFunctions(trees.root(s.text)).find((f) => functionName(f) === name);
     if (fn) return { path: s.path, text: s.text, fn };
   }

@@ -55,6 +55,23 @@ export function unparen(n: Node): Node {
   return n;
 }
 
+/** Strips parentheses and casts: `((PyObject *)m)` is `m`. */
+export function uncast(n: Node): Node {
+  let x = unparen(n);
+  while (x.type === 'cast_expression') x = unparen(field(x, 'value') ?? x);
+  return x;
+}
+
+/** The name of parameter `i` of a function definition, or null (unnamed, variadic, or a macro). */
+export function parameterName(fn: Node, i: number): string | null {
+  const declarator = ofType(fn, 'function_declarator')[0];
+  const params = declarator && field(declarator, 'parameters');
+  const param = params ? params.namedChildren.filter((p) => p?.type === 'parameter_declaration')[i] : null;
+  let d = param ? field(param, 'declarator') : null;
+  while (d && d.type !== 'identifier') d = field(d, 'declarator');
+  return d?.text ?? null;
+}
+
 /** The called function's name for `f(...)`, or null. */
 export function calleeName(call: Node): string | null {
   if (call.type !== 'call_expression') return null;

@@ -18,26 +18,13 @@ import type { Node } from '../src/parse';
 import { refuse } from '../src/refusal';
 import { removeStatements } from '../src/removal';
 import type { Transform, TransformContext } from '../src/transform';
-import { callArgs, calleeName, field, isIdentifier, isInside, isPure, line, nextStatement, ofType, unparen } from '../src/syntax';
-
-const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'Py_XDecRef']);
-
-/** The name of parameter `i` of a function definition, or null (unnamed, variadic, or a macro). */
-function parameterName(fn: Node, i: number): string | null {
-  const declarator = ofType(fn, 'function_declarator')[0];
-  const params = declarator && field(declarator, 'parameters');
-  const param = params ? params.namedChildren.filter((p) => p?.type === 'parameter_declaration')[i] : null;
-  let d = param ? field(param, 'declarator') : null;
-  while (d && d.type !== 'identifier') d = field(d, 'declarator');
-  return d?.text ?? null;
-}
+import { callArgs, calleeName, field, isIdentifier, isInside, line, ofType, parameterName, uncast } from '../src/syntax';
+import { releaseRemoval, releasesOf } from './module-decrefs';
 
 /** The argument positions at which `call` passes the variable `name` (bare, parenthesised or cast). */
 function positionsOf(call: Node, name: string): number[] {
   return callArgs(call).flatMap((a, i) => {
-    let x = unparen(a);
-    while (x.type === 'cast_expression') x = unparen(field(x, 'value') ?? x);
-    return isIdentifier(x, name) ? [i] : [];
+    return isIdentifier(uncast(a), name) ? [i] : [];
   });
 }
 
@@ -103,9 +90,7 @@ function refuseReleasesNextDoor(ctx: TransformContext, moduleVar: string): void 
       const param = other && parameterName(other.fn, index);
       const body = other && field(other.fn, 'body');
       if (!other || !param || !body) continue;
-      const release = ofType(body, 'call_expression').find(
-        (n) => RELEASES.has(calleeName(n) ?? '') && isIdentifier(unparen(callArgs(n)[0] ?? n), param),
-      );
+      const release = releasesOf(body, param)[0];
       if (release)
         refuse(
           `${name} (${path.basename(other.path)}, line ${line(other.fn)}) releases the module it is given (${release.text}, line ${line(release)}); after the conversion exec only borrows the module, so remove that release (returning the error is enough) and convert again`,
@@ -126,9 +111,7 @@ export const helperModuleReleases: Transform = {
     for (const c of all) {
       const body = field(c.fn, 'body');
       if (!body) continue;
-      const releases = ofType(body, 'call_expression').filter(
-        (n) => RELEASES.has(calleeName(n) ?? '') && isIdentifier(unparen(callArgs(n)[0] ?? n), c.param),
-      );
+      const releases = releasesOf(body, c.param);
       if (releases.length === 0) continue;
       const first = releases[0];
       const where = `${c.name} (line ${line(c.fn)}) releases the module it is given (${first.text}, line ${line(first)})`;
@@ -145,10 +128,9 @@ export const helperModuleReleases: Transform = {
         const usedAfter = ofType(body, 'identifier').some((n) => n.text === c.param && n.startIndex > stmt.endIndex);
         if (calleeName(call) === 'Py_CLEAR' && usedAfter)
           refuse(`${where} with Py_CLEAR and uses ${c.param} after it; convert it by hand`, call);
-        if (parent.type === 'compound_statement' || parent.type.startsWith('preproc_') || (parent.type === 'labeled_statement' && nextStatement(parent)))
-          deletions.push(stmt);
-        else if (parent.type === 'if_statement' && !field(parent, 'alternative') && isPure(field(parent, 'condition')!)) deletions.push(parent);
-        else refuse(`${where} as the whole body of a ${parent.type.replace(/_/g, ' ')}; convert it by hand`, call);
+        const removal = releaseRemoval(stmt);
+        if (!removal) refuse(`${where} as the whole body of a ${parent.type.replace(/_/g, ' ')}; convert it by hand`, call);
+        deletions.push(removal);
       }
     }
     return removeStatements(ctx.text, deletions, this.meta.id) as Edit[];

@@ -15,6 +15,24 @@ import { returnsModule } from './error-returns';
 
 const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'Py_XDecRef']);
 
+/** The calls in `scope` that release `variable`: `Py_DECREF(m)`, `Py_XDECREF((m))`, `Py_CLEAR(m)`. */
+export function releasesOf(scope: Node, variable: string): Node[] {
+  return ofType(scope, 'call_expression').filter((n) => RELEASES.has(calleeName(n) ?? '') && isIdentifier(unparen(callArgs(n)[0] ?? n), variable));
+}
+
+/**
+ * What goes when the release statement `stmt` goes: the statement itself (in a block, a
+ * preprocessor branch, or under a label that moves onto the next statement), or the `if` whose
+ * pure condition it is the whole body of (`if (m) Py_DECREF(m);`). Null when neither can go.
+ */
+export function releaseRemoval(stmt: Node): Node | null {
+  const parent = stmt.parent!;
+  if (parent.type === 'compound_statement' || parent.type.startsWith('preproc_')) return stmt;
+  if (parent.type === 'labeled_statement' && nextStatement(parent)) return stmt;
+  if (parent.type === 'if_statement' && !field(parent, 'alternative') && isPure(field(parent, 'condition')!)) return parent;
+  return null;
+}
+
 /**
  * `if (m != NULL) { Py_DECREF(m); m = NULL; }` on an error path, with no `return m;` after it: the
  * whole block only released the module, so it goes whole (rather than leaving an empty `if`).
@@ -56,9 +74,7 @@ export const moduleDecrefs: Transform = {
     const { body, moduleVar } = ctx.init;
     if (!moduleVar || !ctx.hasExec) return [];
     const id = this.meta.id;
-    const calls = ofType(body, 'call_expression').filter(
-      (n) => RELEASES.has(calleeName(n) ?? '') && isIdentifier(unparen(callArgs(n)[0] ?? n), moduleVar) && !ctx.vanishes(n),
-    );
+    const calls = releasesOf(body, moduleVar).filter((n) => !ctx.vanishes(n));
     const cleanups = moduleCleanupBlocks(ctx);
     const deletions: Node[] = [...cleanups];
     const edits: Edit[] = [];
@@ -70,18 +86,9 @@ export const moduleDecrefs: Transform = {
         edits.push(replace(stmt.startIndex, stmt.endIndex, 'return -1;', id));
         continue;
       }
-      const parent = stmt.parent!;
-      if (parent.type === 'compound_statement' || parent.type.startsWith('preproc_')) {
-        deletions.push(stmt);
-      } else if (parent.type === 'labeled_statement' && nextStatement(parent)) {
-        // `error: Py_DECREF(m); return NULL;`: the label moves onto the next statement.
-        deletions.push(stmt);
-      } else if (parent.type === 'if_statement' && !field(parent, 'alternative') && isPure(field(parent, 'condition')!)) {
-        // `if (m) Py_DECREF(m);` has nothing left to do.
-        deletions.push(parent);
-      } else {
-        refuse(`${stmt.text} is the whole body of a ${parent.type.replace(/_/g, ' ')}; convert it by hand`, stmt);
-      }
+      const removal = releaseRemoval(stmt);
+      if (!removal) refuse(`${stmt.text} is the whole body of a ${stmt.parent!.type.replace(/_/g, ' ')}; convert it by hand`, stmt);
+      deletions.push(removal);
     }
     return [...edits, ...removeStatements(ctx.text, deletions, id)];
   },

@@ -12,25 +12,15 @@ import { readInitializer } from '../src/initializer';
 import { fileScopeFunctions, functionName } from '../src/module-init';
 import type { Node } from '../src/parse';
 import type { Transform } from '../src/transform';
-import { field, named, ofType, unparen } from '../src/syntax';
+import { field, named, parameterName, uncast, unparen } from '../src/syntax';
 import { indentationAt } from '../src/text';
 
 const HOOKS = ['m_traverse', 'm_clear', 'm_free'] as const;
 
 /** The function named by a def field (`spam_traverse`, `(traverseproc)spam_traverse`), or null. */
 function hookName(value: Node | null): string | null {
-  let v = value && unparen(value);
-  while (v && v.type === 'cast_expression') v = unparen(field(v, 'value') ?? v);
+  const v = value && uncast(value);
   return v?.type === 'identifier' && v.text !== 'NULL' ? v.text : null;
-}
-
-function firstParameter(fn: Node): string | null {
-  const declarator = ofType(fn, 'function_declarator')[0];
-  const params = declarator && field(declarator, 'parameters');
-  const param = params?.namedChildren.find((p) => p?.type === 'parameter_declaration');
-  let d = param ? field(param, 'declarator') : null;
-  while (d && d.type !== 'identifier') d = field(d, 'declarator');
-  return d?.text ?? null;
 }
 
 /** Already starts with `if (... NULL ...) return ...;` or `if (!st) return ...;`: its own guard. */
@@ -62,7 +52,7 @@ export const stateNullGuard: Transform = {
       const name = hookName(def.value(hook));
       const fn = name ? functions.get(name) : undefined;
       const body = fn && field(fn, 'body');
-      const param = fn && firstParameter(fn);
+      const param = fn && parameterName(fn, 0);
       if (!name || !body || !param || done.has(name) || startsWithGuard(body)) continue;
       done.add(name);
       // After the leading declarations (C89 style stays C89), unless one of them reads the state.

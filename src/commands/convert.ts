@@ -123,12 +123,16 @@ interface Settings {
 function settings(a: ConvertArgs, ctx: CommandContext): Settings {
   const c = ctx.config;
   const here = (p: string | undefined) => (p === undefined ? undefined : path.resolve(ctx.io.cwd, p));
+  // The command line wins across these too: `interactive = true` in the file gives way to
+  // --dry-run/--check/--json given here, and -i given here to those set in the file.
+  const noQuestions = !!(a.dryRun || a.check || a.json);
+  const unlessAsked = (flag: boolean | undefined, file: boolean | undefined) => setting(flag, a.interactive ? undefined : file, false);
   return {
     paths: a.paths ?? [],
-    dryRun: setting(a.dryRun, c?.dryRun, false),
-    check: setting(a.check, c?.check, false),
-    json: setting(a.json, c?.json, false),
-    interactive: setting(a.interactive, c?.interactive, false),
+    dryRun: unlessAsked(a.dryRun, c?.dryRun),
+    check: unlessAsked(a.check, c?.check),
+    json: unlessAsked(a.json, c?.json),
+    interactive: setting(a.interactive, noQuestions ? undefined : c?.interactive, false),
     stat: setting(a.stat, c?.stat, false),
     explain: setting(a.explain, c?.explain, false),
     report: setting(here(a.report), c?.report, undefined),
@@ -158,15 +162,7 @@ function conflicts(s: Settings, a: ConvertArgs, ctx: CommandContext): string | n
       return `${flag} ${file}: the folder ${path.dirname(file)} does not exist; create it or write the report elsewhere`;
     else if (file && fs.existsSync(file) && fs.statSync(file).isDirectory())
       return `${flag} ${file}: that is a folder; name a file to write the report to`;
-  // `interactive = true` in the file gives way to a command line that asks for a run without questions.
   const fromFile = a.interactive === undefined && s.interactive;
-  if (fromFile && (a.dryRun || a.check || a.json)) s.interactive = false;
-  // And the other way round: `-i` on the command line over dry-run/check/json from the file.
-  if (a.interactive) {
-    if (a.dryRun === undefined) s.dryRun = false;
-    if (a.check === undefined) s.check = false;
-    if (a.json === undefined) s.json = false;
-  }
   if (s.interactive) {
     const where = fromFile ? ` (interactive = true in ${ctx.config?.file ?? 'the config'}; --no-interactive turns it off)` : '';
     for (const [on, flag] of [

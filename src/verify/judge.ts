@@ -5,7 +5,7 @@
  */
 
 import type { ChildFate, ExcFacts, ProbeRun, StepFacts } from './probe';
-import type { Expectation, Interpreter, ProbeName, ProbeResult, SlotInfo } from './types';
+import { ORIGINAL_FAILS_TOO, type Expectation, type Interpreter, type ProbeName, type ProbeResult, type SlotInfo } from './types';
 
 const SUBINTERP_REFUSAL = 'does not support loading in subinterpreters';
 const INJECTED = 'pep489-codemod injected failure';
@@ -33,7 +33,7 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
   if (out.probes.import.ok === false && f.import && f.original && (fate(f.original) || f.original.phase === 'import')) {
     const why = fate(f.original) ?? `import raised ${exc(f.original.exception)}`;
     // The other probes (PyInit called directly ran beside the import) say nothing then either.
-    out.probes = { import: { ok: 'skipped', detail: `the single-phase original does not import with this CPython either: ${why}` } };
+    out.probes = { import: { ok: 'skipped', detail: `${ORIGINAL_FAILS_TOO} import with this CPython either: ${why}` } };
     return out;
   }
   out.probes.surface = f.original ? judgeSurface(f.import, f.original) : notRun('no original to compare with');

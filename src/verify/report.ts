@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 import type { Colors } from '../color';
-import { PROBES, PROBE_TITLES, type Discovery, type ModuleVerification, type ProbeResult } from './types';
+import { ORIGINAL_FAILS_TOO, PROBES, PROBE_TITLES, withoutCpythonSuffix, type Discovery, type ModuleVerification, type ProbeName, type ProbeResult } from './types';
 
 const MARK = { pass: 'ok', fail: 'FAIL', skip: '-' };
 
@@ -36,35 +36,10 @@ export function moduleMatrix(v: ModuleVerification, cwd: string, c?: Colors): st
   const out = [`${verdict} ${v.moduleName} (${shown(v.sourcePath, cwd)})`, line(header), ...rows.map((r) => line(r, true))];
   // The same reason on several interpreters is said once, naming them; the build's own
   // "[CPython x.y, exe]" suffix is dropped there since the labels say it.
-  const reasons = new Map<string, string[]>();
-  for (const i of v.interpreters) {
-    for (const p of PROBES) {
-      const r = i.probes[p];
-      if (r.ok !== false) continue;
-      const key = `${PROBE_TITLES[p]}: ${(r.detail ?? 'failed').replace(/ \[CPython [^\]]*\]$/, '')}`;
-      reasons.set(key, [...(reasons.get(key) ?? []), i.python.label]);
-    }
-  }
-  const warnings = new Map<string, string[]>();
-  for (const i of v.interpreters) {
-    for (const p of ['build', 'import'] as const) {
-      const b = i.probes[p];
-      if (b.ok !== 'skipped' || !b.detail?.startsWith('the single-phase original does not')) continue;
-      const key = `${PROBE_TITLES[p]} skipped: ${b.detail.replace(/ \[CPython [^\]]*\]$/, '')}`;
-      warnings.set(key, [...(warnings.get(key) ?? []), i.python.label]);
-    }
-  }
-  for (const i of v.interpreters)
-    for (const p of PROBES) {
-      const w = i.probes[p].warning;
-      if (!w) continue;
-      const key = `warning, ${PROBE_TITLES[p]}: ${w}`;
-      warnings.set(key, [...(warnings.get(key) ?? []), i.python.label]);
-    }
-  for (const [reason, labels] of [...reasons, ...warnings]) {
-    const on = labels.length === v.interpreters.length && labels.length > 1 ? 'all' : labels.join(' ');
-    out.push(`    [${on}] ${reason}`);
-  }
+  const failures = sayOnce(v, (p, r) => (r.ok === false ? `${PROBE_TITLES[p]}: ${withoutCpythonSuffix(r.detail ?? 'failed')}` : undefined));
+  const skips = sayOnce(v, (p, r) => (skippedForTheOriginal(r) ? `${PROBE_TITLES[p]} skipped: ${withoutCpythonSuffix(r.detail!)}` : undefined));
+  const warnings = sayOnce(v, (p, r) => (r.warning ? `warning, ${PROBE_TITLES[p]}: ${r.warning}` : undefined));
+  for (const [reason, on] of [...failures, ...skips, ...warnings]) out.push(`    [${on}] ${reason}`);
   const declaring = v.interpreters.filter((i) => i.slots?.returned === 'def');
   const slots = declaring[declaring.length - 1]?.slots;
   if (slots) out.push(`  declares (${declaring[declaring.length - 1].python.label}): multiple_interpreters ${slots.interpreters ?? 'absent'}, gil ${slots.gil ?? 'absent'}`);
@@ -92,15 +67,30 @@ export function summaryLine(results: ModuleVerification[], pythons: number, sand
 
 /** Each probe's warning once, with the interpreters it came from (the runner's --verify report). */
 export function verificationWarnings(v: ModuleVerification): string[] {
+  const said = sayOnce(v, (p, r) => {
+    const w = r.warning ?? (skippedForTheOriginal(r) ? withoutCpythonSuffix(r.detail!) : undefined);
+    return w && `${PROBE_TITLES[p]}: ${w}`;
+  });
+  return said.map(([w, on]) => `${w} [${on}]`);
+}
+
+/** A probe left out because the single-phase original fails there too (verify.ts, judge.ts). */
+function skippedForTheOriginal(r: ProbeResult): boolean {
+  return r.ok === 'skipped' && !!r.detail?.startsWith(ORIGINAL_FAILS_TOO);
+}
+
+/**
+ * What `say` makes of each interpreter's probe results, each text once with the interpreters it
+ * came from (`all` when it is every one of several), in the order first said.
+ */
+function sayOnce(v: ModuleVerification, say: (p: ProbeName, r: ProbeResult) => string | undefined): [string, string][] {
   const labels = new Map<string, string[]>();
   for (const i of v.interpreters)
     for (const p of PROBES) {
-      const r = i.probes[p];
-      const skippedForOriginal = r.ok === 'skipped' && r.detail?.startsWith('the single-phase original does not');
-      const w = r.warning ?? (skippedForOriginal ? r.detail?.replace(/ \[CPython [^\]]*\]$/, '') : undefined);
-      if (w) labels.set(`${PROBE_TITLES[p]}: ${w}`, [...(labels.get(`${PROBE_TITLES[p]}: ${w}`) ?? []), i.python.label]);
+      const text = say(p, i.probes[p]);
+      if (text) labels.set(text, [...(labels.get(text) ?? []), i.python.label]);
     }
-  return [...labels].map(([w, on]) => `${w} [${on.length === v.interpreters.length && on.length > 1 ? 'all' : on.join(' ')}]`);
+  return [...labels].map(([text, on]) => [text, on.length === v.interpreters.length && on.length > 1 ? 'all' : on.join(' ')]);
 }
 
 /** One line for a file that failed verification, for the runner's --verify report. */

@@ -92,3 +92,11 @@ export interface Expectation {
   interpreters?: InterpretersChoice;
   gil?: GilChoice;
 }
+
+/** How a probe skipped because the single-phase original fails there too starts its detail. */
+export const ORIGINAL_FAILS_TOO = 'the single-phase original does not';
+
+/** A build error's " [CPython 3.12.1, /path/python]" suffix, dropped where the interpreter is named anyway. */
+export function withoutCpythonSuffix(text: string): string {
+  return text.replace(/ \[CPython [^\]]*\]$/, '');
+}

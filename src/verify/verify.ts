@@ -12,7 +12,9 @@ import { judge } from './judge';
 import { runProbe, stepsFor, type ProbeRequest, type ProbeRun } from './probe';
 import { sandboxAvailable } from './sandbox';
 import {
+  ORIGINAL_FAILS_TOO,
   PROBES,
+  withoutCpythonSuffix,
   type Expectation,
   type Interpreter,
   type InterpreterVerification,
@@ -113,7 +115,7 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
     // Nothing the conversion did: this CPython cannot build the module at all (a removed API, a
     // version-specific struct). It is left out, said so, and the others decide.
     result.probes = allSkipped('the original does not build here either');
-    result.probes.build = { ok: 'skipped', detail: `the single-phase original does not build with this CPython either: ${firstError(original.error)}` };
+    result.probes.build = { ok: 'skipped', detail: `${ORIGINAL_FAILS_TOO} build with this CPython either: ${firstError(original.error)}` };
     result.ok = true;
     return result;
   }
@@ -150,7 +152,7 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
   const verdict = judge(run, py, input.expect, sandbox);
   result.probes = { ...allSkipped('not run'), ...verdict.probes, build: buildVerdict(built) };
   if (relaxedBecause && original?.ok)
-    result.probes.build.warning = `built with the strict errors as warnings, since the single-phase original does not build with them (${relaxedBecause.replace(/ \[CPython [^\]]*\]$/, '')}); the conversion adds none`;
+    result.probes.build.warning = `built with the strict errors as warnings, since the single-phase original does not build with them (${relaxedBecause}); the conversion adds none`;
   if (original && !original.ok) result.probes.surface = { ok: 'skipped', detail: `the original does not build: ${original.error}` };
   result.slots = verdict.slots;
   result.sideEffects = verdict.sideEffects;
@@ -181,7 +183,7 @@ function addedStrictWarnings(converted: string, original: string): string | unde
 
 /** The first of the errors a failed build lists (they are joined with "; "), without the CPython suffix. */
 function firstError(error: string): string {
-  return error.replace(/ \[CPython [^\]]*\]$/, '').split('; ')[0];
+  return withoutCpythonSuffix(error).split('; ')[0];
 }
 
 function allSkipped(why: string): Record<ProbeName, ProbeResult> {
