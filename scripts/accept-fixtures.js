@@ -5,7 +5,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { convertFile } = require('../dist/src/runner');
+const { convertFile } = require('../dist/src/cli/runner');
 
 const root = path.join(__dirname, '..', 'fixtures');
 const only = process.argv.slice(2);

@@ -56,7 +56,7 @@ console.log(`  ${help.label.padEnd(28)} ${help.ms.toFixed(0).padStart(6)} ms   (
 // Scaling. The command runs in-process in a small wrapper that prints its peak memory at exit;
 // stdout (the diff) goes to /dev/null so the parent's buffering is not measured.
 if (process.env.BENCH_SCALE !== '0') {
-  const CLI = path.join(root, 'dist', 'src', 'cli.js');
+  const CLI = path.join(root, 'dist', 'src', 'cli', 'cli.js');
   const WRAPPER = `
     const fs = require('node:fs');
     process.on('exit', () => {

@@ -1,7 +1,7 @@
 /** Settings in [tool.pep489-codemod] of pyproject.toml: discovery, the command line over the file, errors. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig, toVerifyOptions } from '../src/config';
+import { loadConfig, toVerifyOptions } from '../src/cli/config';
 import { copyFixtures, runCli, snapshot, tempDir } from './cli-helpers';
 
 const write = (file: string, text: string) => {

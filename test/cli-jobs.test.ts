@@ -8,7 +8,7 @@ import { runCli, snapshot, tempDir } from './cli-helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { generateTree } = require('../scripts/bench-tree') as { generateTree: (dir: string, count: number) => string };
-const dist = path.join(__dirname, '..', 'dist', 'src');
+const dist = path.join(__dirname, '..', 'dist', 'src', 'cli');
 
 function tree(count: number): string {
   const dir = tempDir();
@@ -20,9 +20,9 @@ describe('--jobs', () => {
   test('the runner really uses worker threads, and their outcomes equal those of one thread', async () => {
     // The built runner (dist/), as the bin runs it: from the TypeScript sources there is no worker file.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const runner = require(path.join(dist, 'runner.js')) as typeof import('../src/runner');
+    const runner = require(path.join(dist, 'runner.js')) as typeof import('../src/cli/runner');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { findFiles } = require(path.join(dist, 'files.js')) as typeof import('../src/files');
+    const { findFiles } = require(path.join(dist, 'files.js')) as typeof import('../src/cli/files');
     expect(runner.workerScript()).toBe(path.join(dist, 'workers', 'convert-worker.js'));
     expect(runner.workerCount(300, 4)).toBe(3);
     expect(runner.workerCount(300, 1)).toBe(1);

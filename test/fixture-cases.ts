@@ -1,9 +1,9 @@
 /** Reading the fixture cases in fixtures/<case>/ (see the README section on fixtures). */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Status } from '../src/engine';
-import type { ConvertOptions } from '../src/options';
-import { DEFAULT_OPTIONS } from '../src/options';
+import type { Status } from '../src/engine/engine';
+import type { ConvertOptions } from '../src/engine/options';
+import { DEFAULT_OPTIONS } from '../src/engine/options';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
 

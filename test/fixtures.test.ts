@@ -4,8 +4,8 @@
  * parses as well as the input did, and (in fixtures-build.test.ts) a build and import under every
  * CPython found.
  */
-import { convertBytes } from '../src/runner';
-import { getParser, parseProblems, parseWith } from '../src/parse';
+import { convertBytes } from '../src/cli/runner';
+import { getParser, parseProblems, parseWith } from '../src/c/parse';
 import { flipLineEndings, loadFixtures } from './fixture-cases';
 
 const cases = loadFixtures();

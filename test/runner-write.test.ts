@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readAndConvert, writeOutcome } from '../src/runner';
-import { DEFAULT_OPTIONS } from '../src/options';
+import { readAndConvert, writeOutcome } from '../src/cli/runner';
+import { DEFAULT_OPTIONS } from '../src/engine/options';
 import { FIXTURES } from './fixture-cases';
 
 test('a file changed on disk after it was read is not written, and says so', async () => {

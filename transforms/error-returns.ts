@@ -14,15 +14,15 @@
  * created that lands on `return m;`: there m is still NULL, so that return was a failure, and a single
  * `return 0;` cannot serve both paths. That shape is refused (see `gotosBeforeCreate`).
  */
-import { Edit, replace } from '../src/edits';
-import { continuation } from '../src/control-flow';
-import type { Node } from '../src/parse';
-import { refuse } from '../src/refusal';
-import { removeStatements } from '../src/removal';
-import type { Transform, TransformContext } from '../src/transform';
-import { callArgs, calleeName, field, isIdentifier, isInside, isNullLiteral, named, ofType, same, unparen } from '../src/syntax';
-import { indentationAt } from '../src/text';
-import { fileMacros } from '../src/macros';
+import { Edit, replace } from '../src/engine/edits';
+import { continuation } from '../src/c/control-flow';
+import type { Node } from '../src/c/parse';
+import { refuse } from '../src/engine/refusal';
+import { removeStatements } from '../src/engine/removal';
+import type { Transform, TransformContext } from '../src/engine/transform';
+import { callArgs, calleeName, field, isIdentifier, isInside, isNullLiteral, named, ofType, same, unparen } from '../src/c/syntax';
+import { indentationAt } from '../src/c/text';
+import { fileMacros } from '../src/c/macros';
 import { moduleCleanupBlocks } from './module-decrefs';
 
 /** C-API functions that set an exception and always return NULL. */

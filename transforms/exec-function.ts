@@ -3,12 +3,12 @@
  * it is, so the diff shows only the lines that had to change. The parameter keeps the name and
  * spelling of the user's module variable.
  */
-import { Edit, replace } from '../src/edits';
-import { functionName } from '../src/module-init';
-import { removeStatements } from '../src/removal';
-import type { Transform } from '../src/transform';
-import type { Node } from '../src/parse';
-import { field, findAll, ofType } from '../src/syntax';
+import { Edit, replace } from '../src/engine/edits';
+import { functionName } from '../src/engine/module-init';
+import { removeStatements } from '../src/engine/removal';
+import type { Transform } from '../src/engine/transform';
+import type { Node } from '../src/c/parse';
+import { field, findAll, ofType } from '../src/c/syntax';
 
 /** Where a function's declaration starts, including an `extern "C"` written on it alone. */
 export function declarationStart(fn: Node): number {

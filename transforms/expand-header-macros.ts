@@ -11,12 +11,12 @@
  * elsewhere, in functions that do return a pointer, stay. A macro whose body returns anything but
  * NULL is left to error-returns, which refuses it by name.
  */
-import type { Edit } from '../src/edits';
-import { expandUse } from '../src/macro-expansion';
-import { fileMacros } from '../src/macros';
-import { initWorkFunction } from '../src/module-init';
-import { codeMatches, nonCodeRanges } from '../src/non-code';
-import type { Preparation } from '../src/transform';
+import type { Edit } from '../src/engine/edits';
+import { expandUse } from '../src/c/macro-expansion';
+import { fileMacros } from '../src/c/macros';
+import { initWorkFunction } from '../src/engine/module-init';
+import { codeMatches, nonCodeRanges } from '../src/c/non-code';
+import type { Preparation } from '../src/engine/transform';
 
 /** Every return in the body returns NULL (or 0). */
 function returnsOnlyNull(body: string): boolean {

@@ -16,13 +16,13 @@
  * Only macros the file defines one way for Python 3, whose body mentions `PyModule_Create` or
  * `PyModuleDef` and uses no `#` or `##`; a macro defined several ways is refused, naming it.
  */
-import type { Edit } from '../src/edits';
-import { fileMacros } from '../src/macros';
-import { expandUse } from '../src/macro-expansion';
-import { codeMatches, nonCodeRanges } from '../src/non-code';
-import { Refusal } from '../src/refusal';
-import type { Preparation } from '../src/transform';
-import { lineOf } from '../src/text';
+import type { Edit } from '../src/engine/edits';
+import { fileMacros } from '../src/c/macros';
+import { expandUse } from '../src/c/macro-expansion';
+import { codeMatches, nonCodeRanges } from '../src/c/non-code';
+import { Refusal } from '../src/engine/refusal';
+import type { Preparation } from '../src/engine/transform';
+import { lineOf } from '../src/c/text';
 
 const MODULE_MACRO_BODY = /\bPyModule_Create2?\s*\(|\bPyModuleDef\b(?!_)/;
 

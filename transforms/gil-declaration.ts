@@ -4,13 +4,13 @@
  * multi-phase way is the `Py_mod_gil` slot, so the call goes (with its `#ifdef` when nothing else is
  * left in it) and its value moves to the slot (see module-slots).
  */
-import type { ModuleInit } from '../src/module-init';
-import type { Node } from '../src/parse';
-import type { GilChoice } from '../src/options';
-import { refuse } from '../src/refusal';
-import { removeStatements } from '../src/removal';
-import type { Transform } from '../src/transform';
-import { ancestors, callArgs, calleeName, field, findAll, named, ofType, same } from '../src/syntax';
+import type { ModuleInit } from '../src/engine/module-init';
+import type { Node } from '../src/c/parse';
+import type { GilChoice } from '../src/engine/options';
+import { refuse } from '../src/engine/refusal';
+import { removeStatements } from '../src/engine/removal';
+import type { Transform } from '../src/engine/transform';
+import { ancestors, callArgs, calleeName, field, findAll, named, ofType, same } from '../src/c/syntax';
 
 const VALUES: Record<string, GilChoice> = { Py_MOD_GIL_NOT_USED: 'not-used', Py_MOD_GIL_USED: 'used' };
 

@@ -12,13 +12,13 @@
  * Helpers further away cannot be seen; `--verify` (its fault-injection probe) is what catches those.
  */
 import * as path from 'node:path';
-import type { Edit } from '../src/edits';
-import { fileScopeFunctions, functionName } from '../src/module-init';
-import type { Node } from '../src/parse';
-import { refuse } from '../src/refusal';
-import { removeStatements } from '../src/removal';
-import type { Transform, TransformContext } from '../src/transform';
-import { callArgs, calleeName, field, isIdentifier, isInside, line, ofType, parameterName, uncast } from '../src/syntax';
+import type { Edit } from '../src/engine/edits';
+import { fileScopeFunctions, functionName } from '../src/engine/module-init';
+import type { Node } from '../src/c/parse';
+import { refuse } from '../src/engine/refusal';
+import { removeStatements } from '../src/engine/removal';
+import type { Transform, TransformContext } from '../src/engine/transform';
+import { callArgs, calleeName, field, isIdentifier, isInside, line, ofType, parameterName, uncast } from '../src/c/syntax';
 import { releaseRemoval, releasesOf } from './module-decrefs';
 
 /** The argument positions at which `call` passes the variable `name` (bare, parenthesised or cast). */

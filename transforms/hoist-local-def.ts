@@ -2,15 +2,15 @@
  * A `static PyModuleDef` declared inside `PyInit_<name>` moves to file scope, right above the
  * function: the new `PyInit` and the slots array both need to see it, and exec must not own it.
  */
-import { insert } from '../src/edits';
-import { codeMatches, nonCodeRanges } from '../src/non-code';
-import { initWorkFunction } from '../src/module-init';
-import type { Node } from '../src/parse';
-import { refuse } from '../src/refusal';
-import { removeStatements } from '../src/removal';
-import type { Preparation } from '../src/transform';
-import { calleeName, field, named } from '../src/syntax';
-import { indentationAt, lineStart } from '../src/text';
+import { insert } from '../src/engine/edits';
+import { codeMatches, nonCodeRanges } from '../src/c/non-code';
+import { initWorkFunction } from '../src/engine/module-init';
+import type { Node } from '../src/c/parse';
+import { refuse } from '../src/engine/refusal';
+import { removeStatements } from '../src/engine/removal';
+import type { Preparation } from '../src/engine/transform';
+import { calleeName, field, named } from '../src/c/syntax';
+import { indentationAt, lineStart } from '../src/c/text';
 
 function isModuleDefDeclaration(n: Node): boolean {
   if (n.type !== 'declaration') return false;

@@ -2,7 +2,7 @@
  * The rules, in the order they run. Each returns edits against the original text; the engine applies
  * them all at once, so the order only matters for which refusal is reported first.
  */
-import type { Preparation, Transform } from '../src/transform';
+import type { Preparation, Transform } from '../src/engine/transform';
 import { hoistLocalDef } from './hoist-local-def';
 import { py2Branches } from './py2-branches';
 import { expandModuleMacros } from './expand-module-macros';

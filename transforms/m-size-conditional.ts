@@ -12,10 +12,10 @@
  * every branch is one integer no greater than 0 in the `m_size` position (the fourth positional
  * field, or `.m_size = `); any other conditional in a definition is refused later.
  */
-import { Edit, replace } from '../src/edits';
-import { scanConditionals } from '../src/conditionals';
-import { codeMatches, insideAny, nonCodeRanges, Range } from '../src/non-code';
-import type { Preparation } from '../src/transform';
+import { Edit, replace } from '../src/engine/edits';
+import { scanConditionals } from '../src/c/conditionals';
+import { codeMatches, insideAny, nonCodeRanges, Range } from '../src/c/non-code';
+import type { Preparation } from '../src/engine/transform';
 
 const SIZE_LINE = /^\s*(\.m_size\s*=\s*)?(-?\s*\d+)\s*,?\s*$/;
 

@@ -2,11 +2,11 @@
  * Multi-phase init rejects a negative `m_size` (SystemError at import), and -1 meant "no per-module
  * state, cannot be re-initialised", which 0 now says. Zero, positive and `sizeof(...)` sizes stay.
  */
-import { readInitializer, replaceValue } from '../src/initializer';
-import type { Node } from '../src/parse';
-import { refuse } from '../src/refusal';
-import type { Transform } from '../src/transform';
-import { named, unparen } from '../src/syntax';
+import { readInitializer, replaceValue } from '../src/c/initializer';
+import type { Node } from '../src/c/parse';
+import { refuse } from '../src/engine/refusal';
+import type { Transform } from '../src/engine/transform';
+import { named, unparen } from '../src/c/syntax';
 
 /** The numeric value of `n` if the file says what it is, else null. */
 function constantValue(n: Node, text: string): number | null {

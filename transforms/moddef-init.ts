@@ -3,13 +3,13 @@
  * written after the exec function with the original function's own header (return type, name,
  * brace placement), so it reads like the code around it.
  */
-import { insert, replace } from '../src/edits';
-import type { Transform, TransformContext } from '../src/transform';
-import type { Node } from '../src/parse';
-import { indentationAt } from '../src/text';
+import { insert, replace } from '../src/engine/edits';
+import type { Transform, TransformContext } from '../src/engine/transform';
+import type { Node } from '../src/c/parse';
+import { indentationAt } from '../src/c/text';
 import { declarationStart } from './exec-function';
-import { removeStatements } from '../src/removal';
-import { refuse } from '../src/refusal';
+import { removeStatements } from '../src/engine/removal';
+import { refuse } from '../src/engine/refusal';
 
 /** A statement with the comment lines directly above it (they move together), by line. */
 function withComments(ctx: TransformContext, s: Node): { nodes: Node[]; text: string } {

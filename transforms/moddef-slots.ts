@@ -2,10 +2,10 @@
  * Points the module definition at the slots array: the 6th positional field (which old code fills
  * with NULL, once `m_reload`) or `.m_slots`. Missing fields before it are filled with their defaults.
  */
-import { appendItem, MODULEDEF_FIELDS, readInitializer, replaceValue } from '../src/initializer';
-import { refuse } from '../src/refusal';
-import type { Transform } from '../src/transform';
-import { isNullLiteral } from '../src/syntax';
+import { appendItem, MODULEDEF_FIELDS, readInitializer, replaceValue } from '../src/c/initializer';
+import { refuse } from '../src/engine/refusal';
+import type { Transform } from '../src/engine/transform';
+import { isNullLiteral } from '../src/c/syntax';
 
 const DEFAULTS: Record<string, string> = { m_name: 'NULL', m_doc: 'NULL', m_size: '0', m_methods: 'NULL' };
 

@@ -4,13 +4,13 @@
  * `Py_CLEAR(m)` also sets m to NULL, so where it leads straight to `return m;` it becomes the
  * failing `return -1;` instead.
  */
-import { Edit, replace } from '../src/edits';
-import { continuation } from '../src/control-flow';
-import type { Node } from '../src/parse';
-import { refuse } from '../src/refusal';
-import { removeStatements } from '../src/removal';
-import type { Transform, TransformContext } from '../src/transform';
-import { callArgs, calleeName, field, isIdentifier, isInside, isNullLiteral, isPure, named, nextStatement, ofType, unparen } from '../src/syntax';
+import { Edit, replace } from '../src/engine/edits';
+import { continuation } from '../src/c/control-flow';
+import type { Node } from '../src/c/parse';
+import { refuse } from '../src/engine/refusal';
+import { removeStatements } from '../src/engine/removal';
+import type { Transform, TransformContext } from '../src/engine/transform';
+import { callArgs, calleeName, field, isIdentifier, isInside, isNullLiteral, isPure, named, nextStatement, ofType, unparen } from '../src/c/syntax';
 import { returnsModule } from './error-returns';
 
 const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'Py_XDecRef']);

@@ -4,13 +4,13 @@
  * limited API. It goes right before the module definition (above any comment that belongs to it);
  * when the exec function comes later in the file, a prototype goes first.
  */
-import { insert } from '../src/edits';
-import { GIL_MACRO, INTERPRETERS_MACRO } from '../src/options';
-import type { Transform, TransformContext } from '../src/transform';
-import { indentationAt, lineStart } from '../src/text';
-import type { Node } from '../src/parse';
-import { ancestors, isInside } from '../src/syntax';
-import { Refusal } from '../src/refusal';
+import { insert } from '../src/engine/edits';
+import { GIL_MACRO, INTERPRETERS_MACRO } from '../src/engine/options';
+import type { Transform, TransformContext } from '../src/engine/transform';
+import { indentationAt, lineStart } from '../src/c/text';
+import type { Node } from '../src/c/parse';
+import { ancestors, isInside } from '../src/c/syntax';
+import { Refusal } from '../src/engine/refusal';
 
 /** Where to insert before `decl`: above the comment lines directly attached to it. */
 export function insertionPointBefore(ctx: TransformContext, decl: Node): number {

@@ -9,11 +9,11 @@
  *   `import_umath1(NULL)` and `import_umath2(NULL, msg)` (note the order numpy chose for umath).
  * - `import_ufunc()` never returns, so it stays.
  */
-import { Edit, replace } from '../src/edits';
-import { refuse } from '../src/refusal';
-import type { Transform } from '../src/transform';
-import { callArgs, calleeName, findAll, isNullLiteral, ofType } from '../src/syntax';
-import { indentationAt } from '../src/text';
+import { Edit, replace } from '../src/engine/edits';
+import { refuse } from '../src/engine/refusal';
+import type { Transform } from '../src/engine/transform';
+import { callArgs, calleeName, findAll, isNullLiteral, ofType } from '../src/c/syntax';
+import { indentationAt } from '../src/c/text';
 
 const NUMPY2_CALL: Record<string, string> = {
   import_array: 'PyArray_ImportNumPyAPI',

@@ -6,11 +6,11 @@
  * audit finds such state touched by exec; `always` and `never` force the choice. The comment above
  * the flag says why, so the diff explains itself.
  */
-import { insert } from '../src/edits';
-import type { Transform, TransformContext } from '../src/transform';
-import { lineStart } from '../src/text';
-import { field, named, same } from '../src/syntax';
-import type { Node } from '../src/parse';
+import { insert } from '../src/engine/edits';
+import type { Transform, TransformContext } from '../src/engine/transform';
+import { lineStart } from '../src/c/text';
+import { field, named, same } from '../src/c/syntax';
+import type { Node } from '../src/c/parse';
 import { insertionPointBefore } from './module-slots';
 
 /** Why the guard is added (one sentence), or null when it is not. */

@@ -14,9 +14,9 @@
  * condition is one this rule understands (PY_MAJOR_VERSION, PY_VERSION_HEX at the 2/3 boundary,
  * IS_PY3K-style macros); others are left alone.
  */
-import { Edit, remove } from '../src/edits';
-import { Conditional, isVersionConditional, py3Branch, scanConditionals } from '../src/conditionals';
-import type { Preparation } from '../src/transform';
+import { Edit, remove } from '../src/engine/edits';
+import { Conditional, isVersionConditional, py3Branch, scanConditionals } from '../src/c/conditionals';
+import type { Preparation } from '../src/engine/transform';
 
 /**
  * Where the init function's text begins (its name) and ends (its closing brace), found as text; and

@@ -14,18 +14,18 @@
  *   hand: the call in the `#define` becomes the same process-wide reference. One that calls
  *   PyState_AddModule, or looks up another definition, is refused.
  */
-import { Edit, replace } from '../src/edits';
-import type { Node } from '../src/parse';
-import { refuse } from '../src/refusal';
-import { removeStatements } from '../src/removal';
-import type { Transform, TransformContext } from '../src/transform';
-import { readInitializer } from '../src/initializer';
-import { fileMacros } from '../src/macros';
-import { codeMatches, nonCodeRanges } from '../src/non-code';
-import { lineOf } from '../src/text';
-import { Refusal } from '../src/refusal';
-import { ancestors, calleeName, callArgs, field, findAll, isIdentifier, isInside, isNullLiteral, named, ofType, same, unparen } from '../src/syntax';
-import type { ModuleInit } from '../src/module-init';
+import { Edit, replace } from '../src/engine/edits';
+import type { Node } from '../src/c/parse';
+import { refuse } from '../src/engine/refusal';
+import { removeStatements } from '../src/engine/removal';
+import type { Transform, TransformContext } from '../src/engine/transform';
+import { readInitializer } from '../src/c/initializer';
+import { fileMacros } from '../src/c/macros';
+import { codeMatches, nonCodeRanges } from '../src/c/non-code';
+import { lineOf } from '../src/c/text';
+import { Refusal } from '../src/engine/refusal';
+import { ancestors, calleeName, callArgs, field, findAll, isIdentifier, isInside, isNullLiteral, named, ofType, same, unparen } from '../src/c/syntax';
+import type { ModuleInit } from '../src/engine/module-init';
 
 /** Names of the C functions in the definition's m_methods table. */
 function moduleLevelFunctions(ctx: TransformContext): Set<string> {

@@ -2,13 +2,13 @@
  * In exec the module already exists: the `PyModule_Create` call goes, with the declaration of the
  * variable that held it and the NULL check right after it (`if (m == NULL) return NULL;`).
  */
-import { Edit, remove, replace } from '../src/edits';
-import type { Node } from '../src/parse';
-import { removeStatements } from '../src/removal';
-import type { Transform, TransformContext } from '../src/transform';
-import { children, field, findAll, named, ofType, same } from '../src/syntax';
-import { labelTarget } from '../src/control-flow';
-import { lineStart } from '../src/text';
+import { Edit, remove, replace } from '../src/engine/edits';
+import type { Node } from '../src/c/parse';
+import { removeStatements } from '../src/engine/removal';
+import type { Transform, TransformContext } from '../src/engine/transform';
+import { children, field, findAll, named, ofType, same } from '../src/c/syntax';
+import { labelTarget } from '../src/c/control-flow';
+import { lineStart } from '../src/c/text';
 
 /** Deleting one declarator of `PyObject *m, *d;` takes the comma that joins it to a neighbour. */
 function removeDeclarator(ctx: TransformContext, d: Node, rule: string): Edit {

@@ -7,13 +7,13 @@
  * unless it already starts with a test of its own. Functions defined elsewhere cannot be seen here
  * (the verifier's fault probe meets the crash on 3.8).
  */
-import { insert } from '../src/edits';
-import { readInitializer } from '../src/initializer';
-import { fileScopeFunctions, functionName } from '../src/module-init';
-import type { Node } from '../src/parse';
-import type { Transform } from '../src/transform';
-import { field, named, parameterName, uncast, unparen } from '../src/syntax';
-import { indentationAt } from '../src/text';
+import { insert } from '../src/engine/edits';
+import { readInitializer } from '../src/c/initializer';
+import { fileScopeFunctions, functionName } from '../src/engine/module-init';
+import type { Node } from '../src/c/parse';
+import type { Transform } from '../src/engine/transform';
+import { field, named, parameterName, uncast, unparen } from '../src/c/syntax';
+import { indentationAt } from '../src/c/text';
 
 const HOOKS = ['m_traverse', 'm_clear', 'm_free'] as const;
 

@@ -2,14 +2,14 @@
  * `pep489-codemod audit <paths...>`: read-only. Per module, the process-global state that stands
  * between it and isolated subinterpreters or a free-threaded build, and the declaration it has earned.
  */
-import type { Colors } from '../color';
+import type { Colors } from '../cli/color';
 import fs from 'node:fs';
-import { findFiles } from '../files';
-import { fileScopeFunctions, functionName, initFunctionName } from '../module-init';
-import { getParser, langForPath, Node, parseWith } from '../parse';
-import { displayPath } from '../report';
-import { field } from '../syntax';
-import { BinaryFileError, decode } from '../text';
+import { findFiles } from '../cli/files';
+import { fileScopeFunctions, functionName, initFunctionName } from '../engine/module-init';
+import { getParser, langForPath, Node, parseWith } from '../c/parse';
+import { displayPath } from '../cli/report';
+import { field } from '../c/syntax';
+import { BinaryFileError, decode } from '../c/text';
 import { auditState, recommend, Recommendation, StateFinding, stateTouchedBy } from './state';
 
 export interface ModuleAudit {

@@ -7,8 +7,8 @@
  * Not counted: the tables CPython only reads (method, member and getset tables, the module
  * definition and its slots), and anything declared const.
  */
-import type { Node } from '../parse';
-import { calleeName, callArgs, field, findAll, named, ofType, unparen } from '../syntax';
+import type { Node } from '../c/parse';
+import { calleeName, callArgs, field, findAll, named, ofType, unparen } from '../c/syntax';
 
 export type StateKind =
   | 'pyobject'

@@ -1,6 +1,6 @@
 /** bulk-pr's arguments: as given (yargs or a caller), and resolved with defaults, the state's record and checks. */
 import path from 'node:path';
-import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES, type ConvertOptions, type GilChoice, type InterpretersChoice, type NumpyImportChoice, type OncePerProcessChoice } from '../options';
+import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES, type ConvertOptions, type GilChoice, type InterpretersChoice, type NumpyImportChoice, type OncePerProcessChoice } from '../engine/options';
 import { GROUPS, type Group } from './plan';
 import { loadState, type BulkState, type Settings } from './state';
 

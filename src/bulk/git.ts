@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SOURCE_EXTENSIONS } from '../files';
+import { SOURCE_EXTENSIONS } from '../cli/files';
 
 /**
  * Variables a calling git (a hook, an alias, a test harness) may have set: they would point every

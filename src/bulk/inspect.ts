@@ -4,7 +4,7 @@
  * they go on, each with its status (to make, already made, or in the way).
  */
 import path from 'node:path';
-import { convertBytes, type FileOutcome } from '../runner';
+import { convertBytes, type FileOutcome } from '../cli/runner';
 import { inspectRepo, listSources, readBlobs, resolveBase, type Base, type TreeFile } from './git';
 import { groupModules, type BranchPlan, type LeftOut, type ModulePlan } from './plan';
 import type { BranchFacts, ModuleFacts } from './pr-body';

@@ -3,7 +3,7 @@
  * per directory, or one for the repository, with names git accepts and that cannot collide.
  */
 import path from 'node:path';
-import type { FileOutcome } from '../runner';
+import type { FileOutcome } from '../cli/runner';
 
 export const GROUPS = ['module', 'dir', 'repo'] as const;
 export type Group = (typeof GROUPS)[number];

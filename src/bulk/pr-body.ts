@@ -3,9 +3,9 @@
  * tracking issue over every branch. The facts come from the engine's FileOutcome (transforms, slots
  * declared, once-per-process guard, audit) and the verifier's matrix; the wording is in templates.
  */
-import { fileStat } from '../stat';
-import { GIL_MACRO, INTERPRETERS_MACRO, type InterpretersChoice } from '../options';
-import type { FileOutcome } from '../runner';
+import { fileStat } from '../cli/stat';
+import { GIL_MACRO, INTERPRETERS_MACRO, type InterpretersChoice } from '../engine/options';
+import type { FileOutcome } from '../cli/runner';
 import { moduleList, type LeftOut } from './plan';
 import type { BulkState, BranchState } from './state';
 import { render, renderLine, type Templates } from './templates';

@@ -4,8 +4,8 @@
  * (the defaults are applied in args.ts and shown here as defaultDescription).
  */
 import type { ArgumentsCamelCase, Argv } from 'yargs';
-import type { CommandSpec } from '../commands/context';
-import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES } from '../options';
+import type { CommandSpec } from '../cli/commands/context';
+import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES } from '../engine/options';
 import type { BulkPrArgs } from './args';
 import { GROUPS } from './plan';
 

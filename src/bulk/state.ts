@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConvertOptions } from '../options';
+import type { ConvertOptions } from '../engine/options';
 import type { Group, LeftOut } from './plan';
 
 export const STATE_FILE = 'bulk-pr-state.json';

@@ -4,7 +4,7 @@
  * against its single-phase original. `--verify` insists, `--no-verify` skips it, and by default it
  * runs when the verifier finds a CPython and its sandbox.
  */
-import { removeScratch, trackScratch } from '../scratch';
+import { removeScratch, trackScratch } from '../cli/scratch';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

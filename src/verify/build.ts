@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { entryDir, hashFile, hashOf, readJson, scratchDir, storeEntry, writeJsonAtomic } from './cache';
 import { cores, Semaphore } from './pool';
 import { faultShimObject, wrappedApis } from './shims';
-import { removeScratch, trackScratch } from '../scratch';
+import { removeScratch, trackScratch } from '../cli/scratch';
 import type { Interpreter } from './types';
 
 export interface BuildInput {

@@ -7,13 +7,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findFiles, MissingPathError } from '../files';
-import type { GilChoice, InterpretersChoice } from '../options';
+import { findFiles, MissingPathError } from '../cli/files';
+import type { GilChoice, InterpretersChoice } from '../engine/options';
 import { findCompileCommands, flagsFor } from './compile-db';
 import { originalFromGit } from './original';
 import { cores, mapLimit } from './pool';
 import { discoverPythons } from './pythons';
-import type { Colors } from '../color';
+import type { Colors } from '../cli/color';
 import { discoveryReport, failureReason, jsonReport, verificationWarnings, moduleMatrix, noSandboxWarning, summaryLine } from './report';
 import { sandboxAvailable } from './sandbox';
 import type { Discovery, Expectation, ModuleVerification } from './types';

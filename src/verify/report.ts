@@ -1,7 +1,7 @@
 /** How verification results read: a matrix per module for a terminal, JSON, and one summary line. */
 
 import * as path from 'node:path';
-import type { Colors } from '../color';
+import type { Colors } from '../cli/color';
 import { ORIGINAL_FAILS_TOO, PROBES, PROBE_TITLES, withoutCpythonSuffix, type Discovery, type ModuleVerification, type ProbeName, type ProbeResult } from './types';
 
 const MARK = { pass: 'ok', fail: 'FAIL', skip: '-' };

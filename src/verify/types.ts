@@ -1,6 +1,6 @@
 /** Shapes shared by the verifier's modules: what an interpreter is, what a probe found. */
 
-import type { GilChoice, InterpretersChoice } from '../options';
+import type { GilChoice, InterpretersChoice } from '../engine/options';
 
 /** One CPython that can build and import extension modules, as its own sysconfig describes it. */
 export interface Interpreter {

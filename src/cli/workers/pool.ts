@@ -5,7 +5,7 @@
  * output does not depend on which thread finished first.
  */
 import { Worker } from 'node:worker_threads';
-import type { ConvertOptions } from '../options';
+import type { ConvertOptions } from '../../engine/options';
 import { FileOutcome, readAndConvert, workerScript } from '../runner';
 import type { WorkerReply, WorkerRequest } from './convert-worker';
 

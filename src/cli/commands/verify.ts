@@ -1,7 +1,7 @@
 /** `pep489-codemod verify <paths...>`: prove modules that are already multi-phase (see src/verify/). */
 import type { Argv } from 'yargs';
-import { GIL_CHOICES, INTERPRETER_CHOICES } from '../options';
-import type { GilChoice, InterpretersChoice } from '../options';
+import { GIL_CHOICES, INTERPRETER_CHOICES } from '../../engine/options';
+import type { GilChoice, InterpretersChoice } from '../../engine/options';
 import { stdoutColors, type CommandSpec } from './context';
 import { setting } from './context';
 import { VerifyFlags, verifyOptions, verifyOptionsBuilder } from './verify-options';
@@ -31,7 +31,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     ['$0 verify --python python3.12 --smoke "spam.system(\'true\') == 0" src/spam.c', 'one interpreter, with a smoke test'],
   ],
   async run(args, ctx) {
-    const { runVerifyCommand } = await import('../verify/command');
+    const { runVerifyCommand } = await import('../../verify/command');
     if (!args.paths?.length) {
       ctx.io.stderr('pep489-codemod verify: no paths given; name the module sources or directories to verify\n');
       return 2;

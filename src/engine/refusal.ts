@@ -2,7 +2,7 @@
  * A refusal: the engine met a shape it cannot convert with confidence. The file stays untouched and
  * the user is told why, where, and what to do instead. Rules throw it; the engine catches it.
  */
-import type { Node } from './parse';
+import type { Node } from '../c/parse';
 
 export class Refusal extends Error {
   constructor(

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { structuredPatch } from 'diff';
 import { colorDiffLine, type Colors } from './color';
-import type { Status } from './engine';
+import type { Status } from '../engine/engine';
 import { failureRule, ruleDescription } from './rules';
 import type { FileOutcome } from './runner';
 import { fileStat } from './stat';

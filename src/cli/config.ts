@@ -13,9 +13,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { COLOR_CHOICES, type ColorChoice } from './color';
-import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES } from './options';
-import type { GilChoice, InterpretersChoice, NumpyImportChoice, OncePerProcessChoice } from './options';
-import type { VerifyOptions } from './verify/command';
+import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES } from '../engine/options';
+import type { GilChoice, InterpretersChoice, NumpyImportChoice, OncePerProcessChoice } from '../engine/options';
+import type { VerifyOptions } from '../verify/command';
 
 export const TOOL_TABLE = 'pep489-codemod';
 

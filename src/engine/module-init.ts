@@ -4,8 +4,8 @@
  * with the call, and the file-scope `PyModuleDef`. Anything it cannot pin down exactly is refused here,
  * before any rule runs.
  */
-import type { Node } from './parse';
-import { fileMacros, objectMacroValue } from './macros';
+import type { Node } from '../c/parse';
+import { fileMacros, objectMacroValue } from '../c/macros';
 import { refuse } from './refusal';
 import {
   ancestors,
@@ -21,7 +21,7 @@ import {
   ofType,
   same,
   unparen,
-} from './syntax';
+} from '../c/syntax';
 
 export const CREATE_FUNCTIONS = new Set(['PyModule_Create', 'PyModule_Create2']);
 

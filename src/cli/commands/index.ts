@@ -10,6 +10,6 @@ import type { CommandSpec } from './context';
 import { auditCommand } from './audit';
 import { convertCommand } from './convert';
 import { verifyCommand } from './verify';
-import { bulkPrCommand } from '../bulk/spec';
+import { bulkPrCommand } from '../../bulk/spec';
 
 export const COMMANDS: readonly CommandSpec<any>[] = [convertCommand, verifyCommand, auditCommand, bulkPrCommand]; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,13 +1,13 @@
 /** Builds what every transform needs to know about one module init, once. */
 import type { ModuleInit } from './module-init';
-import { auditState, recommend, stateTouchedBy } from './audit/state';
+import { auditState, recommend, stateTouchedBy } from '../audit/state';
 import type { ConvertOptions } from './options';
-import type { Lang, Node } from './parse';
+import type { Lang, Node } from '../c/parse';
 import type { TransformContext } from './transform';
-import { isIdentifier, isInside, named, same, unparen } from './syntax';
-import { indentationAt } from './text';
-import { declaredGil, findGilCalls } from '../transforms/gil-declaration';
-import { addModuleStatements, cachedModuleLookup } from '../transforms/pystate-calls';
+import { isIdentifier, isInside, named, same, unparen } from '../c/syntax';
+import { indentationAt } from '../c/text';
+import { declaredGil, findGilCalls } from '../../transforms/gil-declaration';
+import { addModuleStatements, cachedModuleLookup } from '../../transforms/pystate-calls';
 
 /** First free name among `candidates`, then `<first>_2`, `<first>_3`, ... */
 function freeName(used: Set<string>, candidates: string[]): string {

@@ -4,7 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import type { Config } from '../config';
-import type { VerifyOptions } from '../verify/command';
+import type { VerifyOptions } from '../../verify/command';
 import { stringList } from './context';
 
 export interface VerifyFlags {

@@ -34,11 +34,11 @@ const defaultIo = (): Io => ({
 });
 
 export function packageVersion(): string {
-  for (const rel of ['../package.json', '../../package.json']) {
+  for (const rel of ['../../package.json', '../../../package.json']) {
     try {
       return (require(rel) as { version: string }).version;
     } catch {
-      /* try the next layout: src/ in a checkout, dist/src/ when built */
+      /* try the next layout: src/cli in a checkout, dist/src/cli when built */
     }
   }
   return 'unknown';

@@ -4,8 +4,8 @@
  * brace goes too. A statement that shares its line with other code loses just its own text.
  */
 import { Edit, remove } from './edits';
-import type { Node } from './parse';
-import { lineEndAfterNewline, lineStart } from './text';
+import type { Node } from '../c/parse';
+import { lineEndAfterNewline, lineStart } from '../c/text';
 
 interface Span {
   start: number;

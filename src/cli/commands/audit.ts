@@ -16,7 +16,7 @@ export const auditCommand: CommandSpec<AuditArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON report' }) as Argv<AuditArgs>,
   examples: [['$0 audit src/', 'what keeps each module under src/ from isolated subinterpreters']],
   async run(args, ctx) {
-    const { runAuditCommand } = await import('../audit/command');
+    const { runAuditCommand } = await import('../../audit/command');
     const { MissingPathError } = await import('../files');
     if (!args.paths?.length) {
       ctx.io.stderr('pep489-codemod audit: no paths given; name the files or directories to audit\n');

@@ -3,12 +3,12 @@
  * init and returns edits as data. It never touches a file; when it meets a shape it cannot convert
  * with confidence it calls `refuse(reason, node)` and the whole file is left alone.
  */
-import type { HeaderMacro } from './headers';
+import type { HeaderMacro } from '../c/headers';
 import type { Edit } from './edits';
 import type { ModuleInit } from './module-init';
 import type { ConvertOptions, GilChoice } from './options';
-import type { Lang, Node } from './parse';
-import type { Recommendation, StateFinding } from './audit/state';
+import type { Lang, Node } from '../c/parse';
+import type { Recommendation, StateFinding } from '../audit/state';
 
 export interface TransformMeta {
   id: string;

@@ -13,19 +13,19 @@ import { applyEdits, Edit, originalIndex, OverlappingEditsError, outputRanges } 
 import { buildContext } from './context';
 import { fileScopeFunctions, findModuleInit, functionName } from './module-init';
 import type { ConvertOptions, GilChoice, InterpretersChoice } from './options';
-import { getParser, Lang, langForPath, Node, parseProblems, parseWith } from './parse';
-import type { SiblingSource } from './sibling-sources';
+import { getParser, Lang, langForPath, Node, parseProblems, parseWith } from '../c/parse';
+import type { SiblingSource } from '../c/sibling-sources';
 import type { Parser, Tree } from 'web-tree-sitter';
 import { Refusal } from './refusal';
-import { detectEol, lineOf } from './text';
-import type { Conditional } from './conditionals';
-import { fileMacros } from './macros';
-import { countReadableProblems, readableTree } from './readable-tree';
+import { detectEol, lineOf } from '../c/text';
+import type { Conditional } from '../c/conditionals';
+import { fileMacros } from '../c/macros';
+import { countReadableProblems, readableTree } from '../c/readable-tree';
 import type { TransformContext, TransformMeta } from './transform';
-import { PREPARATIONS, TRANSFORMS } from '../transforms';
-import { guardReason } from '../transforms/once-per-process';
-import type { Recommendation, StateFinding } from './audit/state';
-import type { HeaderMacro } from './headers';
+import { PREPARATIONS, TRANSFORMS } from '../../transforms';
+import { guardReason } from '../../transforms/once-per-process';
+import type { Recommendation, StateFinding } from '../audit/state';
+import type { HeaderMacro } from '../c/headers';
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
 

@@ -3,7 +3,7 @@
  * registry, the engine's own steps that can refuse, and the runner's failures. For `--explain` and
  * the SARIF rule table.
  */
-import type { TransformMeta } from './transform';
+import type { TransformMeta } from '../engine/transform';
 import type { FileOutcome } from './runner';
 
 /** Steps of the engine that are not transforms but can refuse. */
@@ -29,7 +29,7 @@ let cached: TransformMeta[] | undefined;
 export function allRules(): TransformMeta[] {
   if (cached) return cached;
   // Required here, not at the top: reports that name no rule should not load the engine.
-  const { PREPARATIONS, TRANSFORMS } = require('../transforms') as typeof import('../transforms');
+  const { PREPARATIONS, TRANSFORMS } = require('../../transforms') as typeof import('../../transforms');
   const rules = [...PREPARATIONS.map((p) => p.meta), ...ENGINE_STEPS, ...TRANSFORMS.map((t) => t.meta), INPUT_ERROR, WRITE_ERROR, VERIFY_FAILED, CONVERTED];
   cached = rules.map(({ id, description }) => ({ id, description }));
   return cached;

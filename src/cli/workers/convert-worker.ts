@@ -4,7 +4,7 @@
  * needs one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ConvertOptions } from '../options';
+import type { ConvertOptions } from '../../engine/options';
 import { FileOutcome, readAndConvert } from '../runner';
 
 export interface WorkerRequest {

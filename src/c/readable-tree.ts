@@ -23,7 +23,7 @@ import type { Node } from 'web-tree-sitter';
 import { blankRanges, Conditional, maskInactiveBranches, scanConditionals } from './conditionals';
 import type { Lang } from './parse';
 import { parseProblems } from './parse';
-import { initFunctions } from './module-init';
+import { initFunctions } from '../engine/module-init';
 
 export type Range = { start: number; end: number };
 

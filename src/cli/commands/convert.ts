@@ -9,8 +9,8 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { FileOutcome } from '../runner';
 import { VerifyFlags, verifyOptions, verifyOptionsBuilder } from './verify-options';
-import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES, DEFAULT_OPTIONS } from '../options';
-import type { ConvertOptions, GilChoice, InterpretersChoice, NumpyImportChoice, OncePerProcessChoice } from '../options';
+import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES, DEFAULT_OPTIONS } from '../../engine/options';
+import type { ConvertOptions, GilChoice, InterpretersChoice, NumpyImportChoice, OncePerProcessChoice } from '../../engine/options';
 import { CommandContext, CommandSpec, EXIT, setting, stringList } from './context';
 
 export interface ConvertArgs extends VerifyFlags {
@@ -323,8 +323,8 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
  * with the verifier's reason.
  */
 async function verifyOutcomes(outcomes: FileOutcome[], a: ConvertArgs, ctx: CommandContext, write: boolean): Promise<FileOutcome[] | number> {
-  const { verifyConverted } = await import('../verify/command');
-  const { VerifyEnvironmentError } = await import('../verify/verify');
+  const { verifyConverted } = await import('../../verify/command');
+  const { VerifyEnvironmentError } = await import('../../verify/verify');
   const { writeOutcome } = await import('../runner');
   const changed = outcomes.filter((o) => o.status === 'changed');
   if (changed.length === 0) return outcomes;

@@ -2,9 +2,9 @@
  * Reading and extending a `PyModuleDef` initializer, positional (`{PyModuleDef_HEAD_INIT, "spam", ...}`)
  * or designated (`{.m_base = ..., .m_name = ...}`), in the layout it already has.
  */
-import { Edit, insert, replace } from './edits';
+import { Edit, insert, replace } from '../engine/edits';
 import type { Node } from './parse';
-import { refuse } from './refusal';
+import { refuse } from '../engine/refusal';
 import { field, named } from './syntax';
 import { indentationAt } from './text';
 

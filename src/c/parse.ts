@@ -18,7 +18,7 @@ export function langForPath(file: string): Lang {
 /** The built package ships the grammars in dist/grammars; in a checkout they come from node_modules. */
 function grammarPath(lang: Lang): string {
   const file = lang === 'c' ? 'tree-sitter-c.wasm' : 'tree-sitter-cpp.wasm';
-  const shipped = path.join(__dirname, '..', 'grammars', file);
+  const shipped = path.join(__dirname, '..', '..', 'grammars', file);
   if (fs.existsSync(shipped)) return shipped;
   return require.resolve(`${lang === 'c' ? 'tree-sitter-c' : 'tree-sitter-cpp'}/${file}`);
 }

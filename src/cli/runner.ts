@@ -3,14 +3,14 @@
  * Each file ends in one of the engine's statuses; a file that could not be read as a C source at all
  * is `failed` with `inputError` set, which the CLI turns into exit code 2.
  */
-import { forgetSiblingIndexes, siblingDefiners } from './sibling-sources';
+import { forgetSiblingIndexes, siblingDefiners } from '../c/sibling-sources';
 import fs from 'node:fs';
 import path from 'node:path';
-import { convertText, EngineResult } from './engine';
-import { returningHeaderMacros } from './headers';
-import type { ConvertOptions } from './options';
-import { langForPath } from './parse';
-import { BinaryFileError, decode, DecodedText, encode } from './text';
+import { convertText, EngineResult } from '../engine/engine';
+import { returningHeaderMacros } from '../c/headers';
+import type { ConvertOptions } from '../engine/options';
+import { langForPath } from '../c/parse';
+import { BinaryFileError, decode, DecodedText, encode } from '../c/text';
 import { NotWritableError, writeAtomically } from './write';
 
 export interface FileOutcome extends EngineResult {

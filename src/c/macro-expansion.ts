@@ -4,10 +4,10 @@
  * substituted in one pass. Used for macros that hide the module's creation (expand-module-macros)
  * and header macros that return NULL inside the init (expand-header-macros).
  */
-import { Edit, replace } from './edits';
+import { Edit, replace } from '../engine/edits';
 import type { MacroDefinition } from './macros';
 import { insideAny, nonCodeRanges } from './non-code';
-import { Refusal } from './refusal';
+import { Refusal } from '../engine/refusal';
 import { indentationAt, lineOf } from './text';
 
 /** The arguments of the invocation whose `(` is at `open`, and the index past its `)`. */
