@@ -17,12 +17,14 @@
 import { Edit, replace } from '../src/engine/edits';
 import { continuation } from '../src/c/control-flow';
 import type { Node } from '../src/c/parse';
-import { refuse } from '../src/engine/refusal';
+import { refuse, Refusal } from '../src/engine/refusal';
 import { removeStatements } from '../src/engine/removal';
 import type { Transform, TransformContext } from '../src/engine/transform';
 import { callArgs, calleeName, field, isIdentifier, isInside, isNullLiteral, named, ofType, same, unparen } from '../src/c/syntax';
-import { indentationAt } from '../src/c/text';
+import { indentationAt, lineOf } from '../src/c/text';
 import { fileMacros } from '../src/c/macros';
+import { invocationArgs } from '../src/c/macro-expansion';
+import { codeMatches, nonCodeRanges } from '../src/c/non-code';
 import { moduleCleanupBlocks } from './module-decrefs';
 
 /** C-API functions that set an exception and always return NULL. */
@@ -125,14 +127,20 @@ function rewriteModuleNulling(ctx: TransformContext, id: string): Edit[] {
  * right only when every use of the macro is in the exec function: otherwise refused, naming it.
  * Definitions on the Python 2 side of a version conditional are left alone.
  */
-/** Does every use of the function-like macro `name` in exec pass NULL or the module as argument `i`? */
+/**
+ * Does every use of the function-like macro `name` in exec pass NULL or the module as argument `i`?
+ * Read from the text: a use with no `;` after it is a stand-in in the tree (parse-view.ts).
+ */
 function passesOnlyNullOrModule(ctx: TransformContext, name: string, i: number): boolean {
-  const calls = ofType(ctx.init.body, 'call_expression').filter((c) => calleeName(c) === name);
+  const { body, moduleVar } = ctx.init;
+  const skip = nonCodeRanges(ctx.text);
+  const uses = codeMatches(ctx.text, `\\b${name}\\s*\\(`, skip, body.startIndex, body.endIndex);
   return (
-    calls.length > 0 &&
-    calls.every((c) => {
-      const arg = callArgs(c)[i];
-      return !!arg && (isNullLiteral(arg) || (!!ctx.init.moduleVar && isIdentifier(unparen(arg), ctx.init.moduleVar)));
+    uses.length > 0 &&
+    uses.every((u) => {
+      const args = invocationArgs(ctx.text, u.index + u[0].length - 1, skip)?.args;
+      const arg = args?.[i]?.replace(/^\((.*)\)$/, '$1').trim();
+      return arg !== undefined && (/^(NULL|0|nullptr)$/.test(arg) || (!!moduleVar && arg === moduleVar));
     })
   );
 }
@@ -150,17 +158,22 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
       );
   }
   const outside = ctx.text.slice(0, body.startIndex) + ctx.text.slice(body.endIndex);
+  const skip = nonCodeRanges(ctx.text);
+  // Uses read from the text: a use with no `;` after it is a stand-in in the tree (parse-view.ts).
+  const firstUse = (name: string) => codeMatches(ctx.text, `\\b${name}\\b`, skip, body.startIndex, body.endIndex)[0];
+  const lineOfUse = (use: RegExpExecArray) => lineOf(ctx.text, use.index);
   for (const def of fileMacros(ctx.text)) {
     const returns = [...def.body.matchAll(/\breturn\b([^;\\]*)/g)];
     if (returns.length === 0) continue;
-    if (!ofType(body, 'identifier').filter((n) => isIdentifier(n, def.name)).length) continue;
+    const use = firstUse(def.name);
+    if (!use) continue;
     const usedElsewhere = outside
       .split('\n')
       .some((l) => new RegExp(`\\b${def.name}\\b`).test(l) && !/^\s*#\s*(define|undef|ifn?def)\b/.test(l));
     if (usedElsewhere)
-      refuse(
+      throw new Refusal(
         `the macro ${def.name} returns from the function it is used in, and is used outside PyInit_${ctx.init.name} too; give the exec function its own macro by hand`,
-        ofType(body, 'identifier').filter((n) => isIdentifier(n, def.name))[0],
+        lineOfUse(use),
       );
     for (const r of returns) {
       const value = r[1].trim().replace(/^\((.*)\)$/, '$1').trim();
@@ -172,9 +185,9 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
         // `#define init_return(v) return v`, used as init_return(NULL) and init_return(m).
         edits.push(replace(at, at + len, `(${value}) ? 0 : -1`, id));
       else
-        refuse(
+        throw new Refusal(
           `the macro ${def.name} returns ${value || 'nothing'} from PyInit_${ctx.init.name}; rewrite it by hand to return -1 on failure and 0 on success`,
-          ofType(body, 'identifier').filter((n) => isIdentifier(n, def.name))[0],
+          lineOfUse(use),
         );
     }
   }

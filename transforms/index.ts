@@ -6,7 +6,7 @@ import type { Preparation, Transform } from '../src/engine/transform';
 import { hoistLocalDef } from './hoist-local-def';
 import { py2Branches } from './py2-branches';
 import { expandModuleMacros } from './expand-module-macros';
-import { expandHeaderMacros } from './expand-header-macros';
+import { expandReturningMacros } from './expand-returning-macros';
 import { mSizeConditional } from './m-size-conditional';
 import { pystateCalls } from './pystate-calls';
 import { execFunction } from './exec-function';
@@ -24,7 +24,7 @@ import { oncePerProcess } from './once-per-process';
 import { numpyImports } from './numpy-imports';
 
 /** Reshaping into the plain single-phase shape, each on a fresh parse, before the transforms. */
-export const PREPARATIONS: readonly Preparation[] = [py2Branches, expandModuleMacros, expandHeaderMacros, hoistLocalDef, mSizeConditional];
+export const PREPARATIONS: readonly Preparation[] = [py2Branches, expandModuleMacros, expandReturningMacros, hoistLocalDef, mSizeConditional];
 
 export const TRANSFORMS: readonly Transform[] = [
   pystateCalls,

@@ -24,6 +24,8 @@ export interface Conditional {
    * / `#define LEV_PYTHON3`): a test of one is a version test too. Shared by all conditionals.
    */
   py3Markers: ReadonlySet<string>;
+  /** Likewise, macros defined only on the Python 2 side (`#if PY_MAJOR_VERSION == 2` / `#define IS_PY2`). */
+  py2Markers: ReadonlySet<string>;
 }
 
 const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/;
@@ -64,7 +66,7 @@ function scanConditionalsOnce(text: string): Conditional[] {
       const condition = m[2].replace(/\/\*.*?\*\//g, ' ').replace(/\/\/.*$/, '').trim();
       const top = open[open.length - 1];
       if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
-        const c: Conditional = { start: pos, end: -1, branches: [], py3Markers: NO_MARKERS };
+        const c: Conditional = { start: pos, end: -1, branches: [], py3Markers: NO_MARKERS, py2Markers: NO_MARKERS };
         c.branches.push({ kind, condition, directiveStart: pos, bodyStart: next, bodyEnd: -1 });
         open.push(c);
         done.push(c);
@@ -83,6 +85,8 @@ function scanConditionalsOnce(text: string): Conditional[] {
   const closed = done.filter((c) => c.end !== -1);
   const markers = py3Markers(text, closed);
   for (const c of closed) c.py3Markers = markers;
+  const py2 = py2Markers(text, closed);
+  for (const c of closed) c.py2Markers = py2;
   return closed;
 }
 
@@ -97,6 +101,27 @@ function py3Markers(text: string, conditionals: Conditional[]): ReadonlySet<stri
     const body = text.slice(b.bodyStart, b.bodyEnd);
     for (const m of body.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]*(1)?[ \t]*(\/\*.*\*\/|\/\/.*)?\r?$/gm))
       inside.push({ name: m[1], at: b.bodyStart + m.index! });
+  }
+  const out = new Set<string>();
+  for (const { name, at } of inside) {
+    const elsewhere = [...text.matchAll(new RegExp(`^[ \\t]*#[ \\t]*(define|undef)[ \\t]+${name}\\b`, 'gm'))].some((m) => m.index !== at);
+    if (!elsewhere) out.add(name);
+  }
+  return out;
+}
+
+/** Object-like macros defined only inside a branch Python 3 does not take, of a version test. */
+function py2Markers(text: string, conditionals: Conditional[]): ReadonlySet<string> {
+  const inside: { name: string; at: number }[] = [];
+  for (const c of conditionals) {
+    if (!isVersionConditional(c)) continue;
+    const taken = py3Branch(c);
+    for (const b of c.branches) {
+      if (b === taken) continue;
+      const body = text.slice(b.bodyStart, b.bodyEnd);
+      for (const m of body.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]*(1)?[ \t]*(\/\*.*\*\/|\/\/.*)?\r?$/gm))
+        inside.push({ name: m[1], at: b.bodyStart + m.index! });
+    }
   }
   const out = new Set<string>();
   for (const { name, at } of inside) {
@@ -129,11 +154,11 @@ function compare(a: number, op: string, b: number): boolean | null {
 }
 
 /** Is this `#if` expression true on Python 3? null when it is not a Python 2/3 test. */
-function py3Expression(expr: string, markers: ReadonlySet<string>): boolean | null {
+function py3Expression(expr: string, markers: ReadonlySet<string>, py2: ReadonlySet<string> = NO_MARKERS): boolean | null {
   let e = expr.trim();
   while (/^\(.*\)$/.test(e) && balanced(e.slice(1, -1))) e = e.slice(1, -1).trim();
   if (e.startsWith('!')) {
-    const inner = py3Expression(e.slice(1), markers);
+    const inner = py3Expression(e.slice(1), markers, py2);
     return inner === null ? null : !inner;
   }
   let m = /^PY_MAJOR_VERSION\s*(>=|>|<=|<|==|!=)\s*(\d+)$/.exec(e);
@@ -149,6 +174,7 @@ function py3Expression(expr: string, markers: ReadonlySet<string>): boolean | nu
   }
   m = /^defined\s*\(?\s*(\w+)\s*\)?$/.exec(e);
   if (m && (PY3_MACRO.test(m[1]) || markers.has(m[1]))) return true;
+  if (m && py2.has(m[1])) return false;
   if (PY3_MACRO.test(e)) return true;
   return null;
 }
@@ -163,12 +189,12 @@ function balanced(s: string): boolean {
 }
 
 /** Truth of a branch's own test on Python 3 (`#else` is handled by the caller). */
-export function py3Truth(b: Branch, markers: ReadonlySet<string> = NO_MARKERS): boolean | null {
+export function py3Truth(b: Branch, markers: ReadonlySet<string> = NO_MARKERS, py2: ReadonlySet<string> = NO_MARKERS): boolean | null {
   const marker = PY3_MACRO.test(b.condition) || markers.has(b.condition);
-  if (b.kind === 'ifdef') return marker ? true : null;
-  if (b.kind === 'ifndef') return marker ? false : null;
+  if (b.kind === 'ifdef') return marker ? true : py2.has(b.condition) ? false : null;
+  if (b.kind === 'ifndef') return marker ? false : py2.has(b.condition) ? true : null;
   if (b.kind === 'else') return true;
-  return py3Expression(b.condition, markers);
+  return py3Expression(b.condition, markers, py2);
 }
 
 /**
@@ -177,7 +203,7 @@ export function py3Truth(b: Branch, markers: ReadonlySet<string> = NO_MARKERS): 
  */
 export function py3Branch(c: Conditional): Branch | null | undefined {
   for (const b of c.branches) {
-    const t = py3Truth(b, c.py3Markers);
+    const t = py3Truth(b, c.py3Markers, c.py2Markers);
     if (t === null) return undefined;
     if (t) return b;
   }
@@ -185,7 +211,7 @@ export function py3Branch(c: Conditional): Branch | null | undefined {
 }
 
 export function isVersionConditional(c: Conditional): boolean {
-  return c.branches.some((b) => b.kind !== 'else' && py3Truth(b, c.py3Markers) !== null) && py3Branch(c) !== undefined;
+  return c.branches.some((b) => b.kind !== 'else' && py3Truth(b, c.py3Markers, c.py2Markers) !== null) && py3Branch(c) !== undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileMacros, MacroDefinition } from './macros';
+import type { HeaderText } from './preprocessor/macro-table';
 
 export interface HeaderMacro {
   name: string;
@@ -17,9 +18,9 @@ export interface HeaderMacro {
 
 const MAX_DEPTH = 3;
 
-/** Returning macros of the quoted includes of `text` (and theirs, a few levels deep). */
-export function returningHeaderMacros(file: string, text: string, includeDirs: readonly string[] = []): HeaderMacro[] {
-  const out: HeaderMacro[] = [];
+/** The project headers `file` includes with quotes (and theirs, a few levels deep), as text. */
+export function projectHeaders(file: string, text: string, includeDirs: readonly string[] = []): HeaderText[] {
+  const out: HeaderText[] = [];
   const seen = new Set<string>();
   const visit = (from: string, source: string, depth: number) => {
     if (depth > MAX_DEPTH) return;
@@ -38,10 +39,17 @@ export function returningHeaderMacros(file: string, text: string, includeDirs: r
       } catch {
         continue;
       }
-      for (const d of fileMacros(header)) if (/\breturn\b/.test(d.body)) out.push({ name: d.name, header: m[1], definition: d });
+      out.push({ name: m[1], text: header });
       visit(found, header, depth + 1);
     }
   };
   visit(file, text, 0);
+  return out;
+}
+
+/** Returning macros of the given headers. */
+export function returningHeaderMacros(headers: readonly HeaderText[]): HeaderMacro[] {
+  const out: HeaderMacro[] = [];
+  for (const h of headers) for (const d of fileMacros(h.text)) if (/\breturn\b/.test(d.body)) out.push({ name: d.name, header: h.name, definition: d });
   return out;
 }

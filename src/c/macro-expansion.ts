@@ -2,7 +2,7 @@
  * Replacing one use of a function-like macro by its expansion, written as code: the macro's own
  * lines without their continuation backslashes, re-indented where the use stands, parameters
  * substituted in one pass. Used for macros that hide the module's creation (expand-module-macros)
- * and header macros that return NULL inside the init (expand-header-macros).
+ * and macros that return NULL inside the init through a header or other macros (expand-returning-macros).
  */
 import { Edit, replace } from '../engine/edits';
 import type { MacroDefinition } from './macros';
@@ -11,7 +11,7 @@ import { Refusal } from '../engine/refusal';
 import { indentationAt, lineOf } from './text';
 
 /** The arguments of the invocation whose `(` is at `open`, and the index past its `)`. */
-function invocationArgs(text: string, open: number, skip: ReturnType<typeof nonCodeRanges>): { args: string[]; end: number } | null {
+export function invocationArgs(text: string, open: number, skip: ReturnType<typeof nonCodeRanges>): { args: string[]; end: number } | null {
   const args: string[] = [];
   let depth = 0;
   let from = open + 1;

@@ -18,12 +18,18 @@
  *
  * The reading with the least code inside errors wins. What was blanked comes back with it: no edit
  * may land there, and hidden code inside the init must be inert (see engine.ts).
+ *
+ * All of this starts from the parse view (preprocessor/parse-view.ts) when a macro table is given:
+ * macro uses tree-sitter cannot read are already replaced by stand-ins of the same length. The
+ * chosen tree then shows the real text (blanked lines still blank), so rules read what the user wrote.
  */
 import type { Node } from 'web-tree-sitter';
 import { blankRanges, Conditional, maskInactiveBranches, scanConditionals } from './conditionals';
 import type { Lang } from './parse';
 import { parseProblems } from './parse';
 import { initFunctions } from '../engine/module-init';
+import type { MacroTable } from './preprocessor/macro-table';
+import { parseView, type StandIn } from './preprocessor/parse-view';
 
 export type Range = { start: number; end: number };
 
@@ -34,6 +40,8 @@ export interface ReadableTree {
   /** Ranges among `masked` that hid code, not only a directive line. */
   hidden: Range[];
   conditionals: Conditional[];
+  /** Macro uses read through a stand-in (no edit may cut into one). */
+  standIns: StandIn[];
 }
 
 /** Characters inside ERROR nodes, plus one per missing token: less is better. */
@@ -82,9 +90,20 @@ function blanking(batch: Conditional[], lang: Lang): { add: Range[]; addHidden: 
   return { add, addHidden };
 }
 
-export function readableTree(parse: (text: string) => Node, text: string, lang: Lang): ReadableTree {
+export function readableTree(parse: (text: string) => Node, realText: string, lang: Lang, table?: MacroTable): ReadableTree {
+  const view = table ? parseView(realText, table) : { text: realText, standIns: [] };
+  const best = readViewTree(parse, view.text, lang);
+  if (view.standIns.length) {
+    // Nodes show what the user wrote, where the view has stand-ins (the tree is the view's own, by text).
+    const shown = blankRanges(realText, best.masked);
+    (best.root.tree as unknown as { textCallback: (index: number) => string }).textCallback = (index: number) => shown.slice(index);
+  }
+  return { ...best, standIns: view.standIns };
+}
+
+function readViewTree(parse: (text: string) => Node, text: string, lang: Lang): Omit<ReadableTree, 'standIns'> {
   const plain = parse(text);
-  let best: ReadableTree = { root: plain, masked: [], hidden: [], conditionals: [] };
+  let best: Omit<ReadableTree, 'standIns'> = { root: plain, masked: [], hidden: [], conditionals: [] };
   if (!plain.hasError) return best;
   let bestBad = badness(plain);
 
@@ -155,7 +174,33 @@ export function readableTree(parse: (text: string) => Node, text: string, lang: 
       }
     }
   }
-  return best;
+  return restoreInitBranches(parse, text, best);
+}
+
+/**
+ * Last, the multi-branch conditionals inside the init get both branches back when tree-sitter
+ * reads them that way (statements in `#ifdef X ... #else ... #endif`): the rules must see, and
+ * change, every branch, not only the one kept to make some other part of the file readable.
+ */
+function restoreInitBranches(parse: (text: string) => Node, text: string, best: Omit<ReadableTree, 'standIns'>): Omit<ReadableTree, 'standIns'> {
+  if (best.masked.length === 0) return best;
+  const spans = initSpans(best.root, best.root.text);
+  if (spans.length === 0) return best;
+  let current = best;
+  let bad = badness(best.root);
+  const inside = (c: Conditional) => spans.some((f) => f.start <= c.start && c.end <= f.end);
+  for (const c of best.conditionals.filter((c) => c.branches.length > 1 && inside(c))) {
+    const within = (r: Range) => c.start <= r.start && r.end <= c.end;
+    if (!current.masked.some(within)) continue;
+    // Inner conditionals stay as they were read; this one's own directives and branches come back.
+    const keep = current.masked.filter((r) => !within(r) || best.conditionals.some((d) => d !== c && c.start < d.start && d.end <= c.end && d.start <= r.start && r.end <= d.end));
+    const root = parse(blankRanges(text, keep));
+    const nextBad = badness(root);
+    if (nextBad > bad) continue;
+    current = { root, masked: keep, hidden: current.hidden.filter((r) => keep.some((k) => k.start === r.start && k.end === r.end)), conditionals: current.conditionals };
+    bad = nextBad;
+  }
+  return current;
 }
 
 /** Where PyInit and the helper it returns (if any) stand, as read from `root`. */

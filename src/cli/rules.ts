@@ -10,6 +10,8 @@ import type { FileOutcome } from './runner';
 const ENGINE_STEPS: TransformMeta[] = [
   { id: 'find-module-init', description: 'finds PyInit_<name>, its PyModule_Create call, the module variable and the PyModuleDef' },
   { id: 'apply-edits', description: "applies every rule's edits at once; refuses edits in code that does not parse" },
+  { id: 'exec-check', description: 'expands every macro in the converted exec function: no return of a pointer, NULL or nothing, no release of the module, no macro it cannot see' },
+  { id: 'output-check', description: 'the output reads no worse than the input in every setting of the conditionals the edits touch, and its directives still pair up' },
 ];
 
 /** Failures of the run itself rather than refusals of a rule. */

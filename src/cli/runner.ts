@@ -7,7 +7,7 @@ import { forgetSiblingIndexes, siblingDefiners } from '../c/sibling-sources';
 import fs from 'node:fs';
 import path from 'node:path';
 import { convertText, EngineResult } from '../engine/engine';
-import { returningHeaderMacros } from '../c/headers';
+import { projectHeaders, returningHeaderMacros } from '../c/headers';
 import type { ConvertOptions } from '../engine/options';
 import { langForPath } from '../c/parse';
 import { BinaryFileError, decode, DecodedText, encode } from '../c/text';
@@ -51,8 +51,9 @@ export async function convertBytes(file: string, before: Buffer, convert: Conver
     if (e instanceof BinaryFileError) return { file, status: 'failed', inputError: true, reason: `${e.message}; pass C or C++ sources only` };
     throw e;
   }
-  const headerMacros = /^[ \t]*#[ \t]*include[ \t]*"/m.test(decoded.text) ? returningHeaderMacros(file, decoded.text, convert.headerDirs) : [];
-  const result = await convertText(decoded.text, langForPath(file), convert, { headerMacros, siblings: siblingDefiners(file) });
+  const headers = /^[ \t]*#[ \t]*include[ \t]*"/m.test(decoded.text) ? projectHeaders(file, decoded.text, convert.headerDirs) : [];
+  const headerMacros = returningHeaderMacros(headers);
+  const result = await convertText(decoded.text, langForPath(file), convert, { headers, headerMacros, siblings: siblingDefiners(file) });
   const outcome: FileOutcome = { file, ...result, before, decoded };
   if (result.status === 'changed') outcome.after = encode({ ...decoded, text: result.output! });
   return outcome;

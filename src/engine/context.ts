@@ -46,7 +46,8 @@ function hasWorkToExecute(init: ModuleInit): boolean {
 export function buildContext(text: string, root: Node, lang: Lang, init: ModuleInit, options: ConvertOptions): TransformContext {
   // Every word in the file counts as taken (comments and strings too): cheap and never wrong.
   const used = new Set(text.match(/[A-Za-z_]\w*/g) ?? []);
-  const base = init.name;
+  // A module may be named `2spam` (importlib accepts it): C names may not start with a digit.
+  const base = /^[0-9]/.test(init.name) ? `mod_${init.name}` : init.name;
   const names = {
     exec: freeName(used, [`${base}_exec`, `${base}_module_exec`, `exec_${base}`]),
     slots: freeName(used, [`${base}_slots`, `${base}_module_slots`, `${base}_moduledef_slots`]),

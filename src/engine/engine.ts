@@ -11,6 +11,9 @@
  */
 import { applyEdits, Edit, originalIndex, OverlappingEditsError, outputRanges } from './edits';
 import { buildContext } from './context';
+import { checkExec, findFunction } from './exec-check';
+import { checkInitNotSplit, checkOutputSettings } from './output-check';
+import { same } from '../c/syntax';
 import { fileScopeFunctions, findModuleInit, functionName } from './module-init';
 import type { ConvertOptions, GilChoice, InterpretersChoice } from './options';
 import { getParser, Lang, langForPath, Node, parseProblems, parseWith } from '../c/parse';
@@ -19,13 +22,16 @@ import type { Parser, Tree } from 'web-tree-sitter';
 import { Refusal } from './refusal';
 import { detectEol, lineOf } from '../c/text';
 import type { Conditional } from '../c/conditionals';
-import { fileMacros } from '../c/macros';
 import { countReadableProblems, readableTree } from '../c/readable-tree';
 import type { TransformContext, TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../../transforms';
 import { guardReason } from '../../transforms/once-per-process';
 import type { Recommendation, StateFinding } from '../audit/state';
 import type { HeaderMacro } from '../c/headers';
+import { macroTable, type HeaderText, type MacroTable } from '../c/preprocessor/macro-table';
+import type { StandIn } from '../c/preprocessor/parse-view';
+import { expand, type Expanded } from '../c/preprocessor/expand';
+import { tokenize } from '../c/preprocessor/tokens';
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
 
@@ -78,35 +84,46 @@ type Range = { start: number; end: number };
 
 /**
  * Code blanked to make the file parse (readable-tree.ts) that sits inside the init escapes every
- * rule, so it may only be code no rule would touch: no return or goto, no module variable, no
- * module API, no macro that returns, no process-global state the audit knows.
+ * rule, so it may only be code no rule would need to change. Read through the macro table: no
+ * return or goto, no create, PyState_ or GIL call, no use of the definition, nothing that assigns,
+ * releases or returns the module variable (passing it along is fine: exec keeps its name), no
+ * process-global state the audit knows.
  */
-function checkHiddenCodeInert(text: string, hidden: Range[], fn: Node, ctx: TransformContext): void {
-  const returning = new Set([
-    ...fileMacros(text).filter((m) => /\b(return|goto)\b/.test(m.body)).map((m) => m.name),
-    ...(ctx.headerMacros ?? []).map((m) => m.name),
-  ]);
+function checkHiddenCodeInert(text: string, hidden: Range[], fn: Node, ctx: TransformContext, table: MacroTable): void {
   const state = new Set(ctx.audit.findings.map((f) => f.name));
+  const moduleVar = ctx.init.moduleVar;
   for (const r of hidden) {
     if (!(fn.startIndex < r.end && r.start < fn.endIndex)) continue;
-    for (const m of text.slice(r.start, r.end).matchAll(/\b[A-Za-z_]\w*\b/g)) {
-      const word = m[0];
+    // The branch's code, without its directive lines.
+    const code = text.slice(r.start, r.end).replace(/^[ \t]*#.*$/gm, (l) => ' '.repeat(l.length));
+    let tokens: Expanded[];
+    try {
+      tokens = expand(tokenize(code), table);
+    } catch {
+      tokens = tokenize(code).map((t) => ({ ...t, hide: new Set(), from: t.start, via: [] }));
+    }
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      if (t.kind !== 'ident') continue;
+      const word = t.text;
+      const next = tokens[i + 1]?.text;
+      const prev = tokens[i - 1]?.text;
+      const via = t.via.length ? `, through the macro ${t.via[0]}` : '';
       const why =
         word === 'return' || word === 'goto'
-          ? `a ${word}`
-          : word === ctx.init.moduleVar
-            ? 'the module variable'
-            : word === ctx.init.def.name
-              ? 'the module definition'
-              : /^(PyModule_|PyState_|PyUnstable_Module_|import_(array|umath|ufunc)$)/.test(word)
-                ? word
-                : returning.has(word)
-                  ? `${word}, a macro that returns`
-                  : state.has(word)
-                    ? `${word}, process-global state`
-                    : null;
+          ? `a ${word}${via}`
+          : word === ctx.init.def.name
+            ? 'the module definition'
+            : /^(PyModule_Create2?|PyModuleDef_Init|PyState_\w+|PyUnstable_Module_\w+|import_(array|umath|ufunc)\w*)$/.test(word)
+              ? word + via
+              : moduleVar && word === moduleVar && ((next === '=' ) || (prev === '(' && /^(Py_X?DECREF|Py_CLEAR|Py_DecRef)$/.test(tokens[i - 2]?.text ?? '')))
+                ? `the module variable ${moduleVar}, which it ${next === '=' ? 'assigns' : 'releases'}`
+                : state.has(word)
+                  ? `${word}, process-global state`
+                  : null;
       if (!why) continue;
-      const line = lineOf(text, r.start + (m.index ?? 0));
+      const at = r.start + (t.from >= 0 ? t.from : 0);
+      const line = lineOf(text, at);
       throw new Refusal(
         `this file only parses with some preprocessor branches hidden, and the one at line ${lineOf(text, r.start)} inside the init uses ${why} (line ${line}), which the conversion would have to change; convert it by hand`,
         lineOf(text, r.start),
@@ -123,6 +140,36 @@ function checkEditsOutsideMasked(edits: readonly Edit[], masked: Range[], condit
       const whole = conditionals.find((c) => c.start <= r.start && r.end <= c.end);
       if (whole && e.start <= whole.start && whole.end <= e.end && e.text === '') continue;
       throw new Refusal(`the conversion would change code inside an #else or #elif branch; convert it by hand`);
+    }
+}
+
+/**
+ * A project header that looks the module up with PyState_FindModule(&def) (a `STATE()` macro the
+ * module's other sources use) would get NULL after the conversion, with no exception set; this
+ * tool cannot change the header, nor see every user of it.
+ */
+function checkHeadersFindModule(text: string, headers: readonly HeaderText[], defName: string): void {
+  const call = new RegExp(`\\bPyState_FindModule\\s*\\(\\s*&\\s*\\(?\\s*${defName}\\b`);
+  for (const h of headers) {
+    const m = call.exec(h.text);
+    if (!m) continue;
+    const include = text.search(new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*"${h.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`, 'm'));
+    throw new Refusal(
+      `"${h.name}" (line ${lineOf(h.text, m.index)}) looks the module up with PyState_FindModule(&${defName}), which returns NULL for a multi-phase module; pass the module along (or use PyType_GetModuleByDef) there by hand, then run again`,
+      include >= 0 ? lineOf(text, include) : undefined,
+    );
+  }
+}
+
+/** An edit may cover a macro use read through a stand-in, or leave it alone, but never cut into it. */
+function checkEditsOutsideStandIns(text: string, edits: readonly Edit[], standIns: readonly StandIn[]): void {
+  for (const e of edits)
+    for (const s of standIns) {
+      const inside = (i: number) => s.start < i && i < s.end;
+      if (inside(e.start) || inside(e.end)) {
+        const line = lineOf(text, s.start);
+        throw new Refusal(`the conversion would change part of the macro use ${s.macro} (line ${line}); convert it by hand`, line);
+      }
     }
 }
 
@@ -154,6 +201,8 @@ function checkEditsOutsideErrors(root: Node, edits: readonly Edit[]): void {
 
 /** What the runner found around the file: macros from its own headers that return from a function. */
 export interface SourceEnvironment {
+  /** The project headers the file includes with quotes, as text: their macros join the macro table. */
+  headers?: HeaderText[];
   headerMacros?: HeaderMacro[];
   /** The sources beside the file that may define a function of this name (sibling-sources.ts). */
   siblings?: (name: string) => SiblingSource[];
@@ -188,9 +237,15 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     // The input's readable reading serves both its error count and, when no preparation changed
     // the text, the conversion itself.
     const readings = new Map<string, ReturnType<typeof readableTree>>();
+    const tables = new Map<string, MacroTable>();
+    const tableOf = (t: string) => {
+      let table = tables.get(t);
+      if (!table) tables.set(t, (table = macroTable(t, env.headers ?? [])));
+      return table;
+    };
     const readable = (t: string) => {
       let r = readings.get(t);
-      if (!r) readings.set(t, (r = readableTree(parse, t, lang)));
+      if (!r) readings.set(t, (r = readableTree(parse, t, lang, tableOf(t))));
       return r;
     };
     const problemsBefore = countReadableProblems(parse, text, lang, [], 0, readable);
@@ -202,7 +257,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       for (let round = 0; round < 4; round++) {
         const text0 = current;
         // A preparation that reads text gets a tree only if it asks for one.
-        const ctx = { text: text0, lang, options, headerMacros: env.headerMacros ?? [], get root() { return trees.root(text0); } };
+        const ctx = { text: text0, lang, options, headerMacros: env.headerMacros ?? [], headers: env.headers ?? [], get root() { return trees.root(text0); } };
         const edits = prep.apply(ctx);
         if (!prep.worksOnText) checkEditsOutsideErrors(trees.root(text0), edits);
         if (edits.length === 0) break;
@@ -214,10 +269,12 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
 
     rule = 'find-module-init';
     const converted = ((): { output: string; written: Range[]; ctx: TransformContext } | null => {
-      const { root, masked, hidden, conditionals } = readable(current);
+      const { root, masked, hidden, conditionals, standIns } = readable(current);
       const init = findModuleInit(root);
       if (!init) return null;
       module = init.name;
+      checkInitNotSplit(current, same(init.entry, init.fn) ? [init.entry] : [init.entry, init.fn]);
+      checkHeadersFindModule(current, env.headers ?? [], init.def.name);
       // Blanked lines inside the definition would escape every rule: refuse.
       const inDef = masked.find((r) => init.def.declaration.startIndex < r.end && r.start < init.def.declaration.endIndex);
       if (inDef)
@@ -228,7 +285,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       const ctx = buildContext(current, root, lang, init, options);
       ctx.headerMacros = env.headerMacros ?? [];
       ctx.definedElsewhere = (name) => definedElsewhere(name, lang, env, trees);
-      for (const fn of [init.entry, init.fn]) checkHiddenCodeInert(current, hidden, fn, ctx);
+      for (const fn of [init.entry, init.fn]) checkHiddenCodeInert(current, hidden, fn, ctx, tableOf(current));
       const edits: Edit[] = [];
       for (const t of TRANSFORMS) {
         rule = t.meta.id;
@@ -239,7 +296,22 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       rule = 'apply-edits';
       checkEditsOutsideErrors(root, edits);
       checkEditsOutsideMasked(edits, masked, conditionals);
-      return { output: applyEdits(current, edits, eol), written: outputRanges(edits, eol), ctx };
+      checkEditsOutsideStandIns(current, edits, standIns);
+      const output = applyEdits(current, edits, eol);
+      rule = 'exec-check';
+      if (ctx.hasExec) {
+        const fn = findFunction(readable(output).root, ctx.names.exec);
+        if (!fn) throw new Refusal(`the converted file has no readable exec function ${ctx.names.exec}; convert it by hand`);
+        const header = (name: string) => env.headers?.find((h) => h.name === name)?.text;
+        const problem = checkExec(output, fn, ctx.param.name, tableOf(output), options.verified === true, header)[0];
+        if (problem) {
+          const line = lineOf(current, originalIndex(problem.at, edits, eol));
+          throw new Refusal(`${problem.reason} (line ${line}); convert it by hand`, line);
+        }
+      }
+      rule = 'output-check';
+      checkOutputSettings(current, output, edits, parse, tableOf(current));
+      return { output, written: outputRanges(edits, eol), ctx };
     })();
     if (!converted) {
       if (applied.length) throw new Refusal(`no module init left after ${applied.map((a) => a.id).join(', ')}; convert it by hand`);

@@ -27,6 +27,11 @@ export interface ConvertOptions {
   headerDirs?: string[];
   /** The build's preprocessor defines (-D NAME or NAME=VALUE): what the file is compiled with (Py_LIMITED_API). */
   defines?: string[];
+  /**
+   * The conversion will be built and probed (--verify): a macro in exec whose definition cannot be
+   * seen is left to the build and the probes instead of being refused.
+   */
+  verified?: boolean;
 }
 
 export const DEFAULT_OPTIONS: ConvertOptions = {

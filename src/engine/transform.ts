@@ -4,6 +4,7 @@
  * with confidence it calls `refuse(reason, node)` and the whole file is left alone.
  */
 import type { HeaderMacro } from '../c/headers';
+import type { HeaderText } from '../c/preprocessor/macro-table';
 import type { Edit } from './edits';
 import type { ModuleInit } from './module-init';
 import type { ConvertOptions, GilChoice } from './options';
@@ -62,6 +63,8 @@ export interface PreparationContext {
   options: ConvertOptions;
   /** Macros of the file's quoted includes whose body returns (see headers.ts). */
   headerMacros: readonly HeaderMacro[];
+  /** The file's quoted includes, as text (their macros join the macro table). */
+  headers: readonly HeaderText[];
 }
 
 /**

@@ -147,6 +147,7 @@ function settings(a: ConvertArgs, ctx: CommandContext): Settings {
       // The build's -I folders are where the file's own headers (and their macros) are found too.
       headerDirs: (stringList(a.includeDir) ?? c?.verify.includeDirs ?? []).map((d) => path.resolve(ctx.io.cwd, d)),
       defines: stringList(a.define) ?? c?.verify.defines ?? [],
+      verified: setting(a.verify, c?.verifyConverted, false),
     },
   };
 }

@@ -1,0 +1,157 @@
+/**
+ * The parse view: a copy of the text in which every macro use tree-sitter cannot read is replaced
+ * by a stand-in of exactly the same length and the same role, so that offsets (and lines) map 1:1
+ * to the real text. The tree is parsed from the view; edits are always made to the real text, and
+ * nodes show the real text (c-view.ts points the tree's text at it).
+ *
+ *   Py_BEGIN_ALLOW_THREADS        ->  {                        (block open)
+ *   Py_END_ALLOW_THREADS          ->                     }      (block close)
+ *   X_IGNORE_DEPRECATED_BEGIN     ->                           (empty: only _Pragma)
+ *   MOD_RETURN(NULL)   (no `;`)   ->                 ;         (a whole statement)
+ *   UNLESS(ok) return NULL;       ->  if    (ok) return NULL;  (if head, arguments kept)
+ *   STR(MAJOR) "." STR(MINOR)     ->  "        " "." "        " (string literal)
+ *
+ * Line breaks inside a use stay where they are.
+ */
+import { insideAny, nonCodeRanges, type Range } from '../non-code';
+import type { MacroTable } from './macro-table';
+import { roleOf, type Role } from './roles';
+
+export interface StandIn extends Range {
+  macro: string;
+  role: Role;
+}
+
+export interface ParseView {
+  text: string;
+  standIns: StandIn[];
+}
+
+/** Index past the `)` matching the `(` at `open`, skipping strings and comments; -1 when unclosed. */
+function closingParen(text: string, open: number, skip: readonly Range[]): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (insideAny(skip, i)) continue;
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/** `fill` repeated over the span, keeping line breaks, with `head` first. */
+function standInText(original: string, head: string, tail = ''): string | null {
+  const chars = original.split('');
+  const body = chars.length - head.length - tail.length;
+  if (body < 0) return null;
+  const out = head + ' '.repeat(body) + tail;
+  // Line breaks stay put; a stand-in that would put one inside its head or tail is not made.
+  let result = '';
+  for (let i = 0; i < chars.length; i++) {
+    if (chars[i] === '\n' || chars[i] === '\r') {
+      if (i < head.length || i >= chars.length - tail.length) return null;
+      result += chars[i];
+    } else result += out[i];
+  }
+  return result;
+}
+
+function nextNonSpace(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && /\s/.test(text[i])) i++;
+  return i;
+}
+
+/**
+ * Directive lines inside an expression (`if (` / `#define JOIN ||` / `#include "flags.h"` /
+ * `#undef JOIN` / `)`): tree-sitter cannot read a directive there. An `#include` stands in as the
+ * operand `0`, the others as nothing.
+ */
+function directivesInExpressions(text: string, skip: readonly Range[]): (StandIn & { text: string })[] {
+  const out: (StandIn & { text: string })[] = [];
+  let depth = 0;
+  let r = 0;
+  for (let i = 0; i < text.length; i++) {
+    while (r < skip.length && skip[r].end <= i) r++;
+    const range = skip[r];
+    if (range && range.start <= i) {
+      const line = text.slice(range.start, range.end);
+      if (depth > 0 && /^#/.test(line)) {
+        const include = /^#[ \t]*include\b/.test(line);
+        const replacement = standInText(line, include ? '0' : '');
+        if (replacement !== null) out.push({ start: range.start, end: range.end, macro: include ? '#include' : '#directive', role: 'empty', text: replacement });
+      }
+      i = range.end - 1;
+      continue;
+    }
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')') depth = Math.max(0, depth - 1);
+    else if (text[i] === ';' || text[i] === '{' || text[i] === '}') depth = 0;
+  }
+  return out;
+}
+
+export function parseView(text: string, table: MacroTable, skip: readonly Range[] = nonCodeRanges(text)): ParseView {
+  const directives = text.includes('#') ? directivesInExpressions(text, skip) : [];
+  const standIns: StandIn[] = [];
+  const pieces: string[] = [];
+  let copied = 0;
+  const names = table.names().filter((n) => roleOf(n, table) !== 'other');
+  if (names.length === 0 && directives.length === 0) return { text, standIns };
+  const wanted = new Set(names);
+  const replacements: (StandIn & { text: string })[] = [...directives];
+  const ident = /\b[A-Za-z_]\w*\b/g;
+  for (let m = names.length ? ident.exec(text) : null; m; m = ident.exec(text)) {
+    const name = m[0];
+    if (!wanted.has(name) || insideAny(skip, m.index)) continue;
+    const macro = table.first(name)!;
+    const start = m.index;
+    let end = start + name.length;
+    if (macro.params !== null) {
+      const open = nextNonSpace(text, end);
+      if (text[open] !== '(') continue;
+      const close = closingParen(text, open, skip);
+      if (close === -1) continue;
+      end = close;
+    }
+    const role = roleOf(name, table);
+    const original = text.slice(start, end);
+    const after = text[nextNonSpace(text, end)];
+    let replacement: string | null = null;
+    switch (role) {
+      case 'empty':
+        replacement = standInText(original, '');
+        break;
+      case 'block-open':
+        replacement = standInText(original, '{');
+        break;
+      case 'block-close':
+        // The brace last, so that the block's node ends where the use ends.
+        replacement = standInText(original, '', '}');
+        break;
+      case 'statement':
+        // Followed by its own `;` it reads as a call already. The `;` last: the statement's node
+        // then covers the whole use.
+        if (after !== ';') replacement = standInText(original, '', ';');
+        break;
+      case 'if-head':
+        // The macro's name becomes `if`, its arguments stay as the condition.
+        if (macro.params !== null && name.length >= 2) replacement = 'if' + ' '.repeat(name.length - 2) + text.slice(start + name.length, end);
+        break;
+      case 'string':
+        if (original.length >= 2) replacement = standInText(original, '"', '"');
+        break;
+    }
+    if (replacement === null || replacement === original) continue;
+    replacements.push({ start, end, macro: name, role, text: replacement });
+    ident.lastIndex = end;
+  }
+  if (replacements.length === 0) return { text, standIns };
+  replacements.sort((a, b) => a.start - b.start);
+  for (const r of replacements) {
+    pieces.push(text.slice(copied, r.start), r.text);
+    copied = r.end;
+    standIns.push({ start: r.start, end: r.end, macro: r.macro, role: r.role });
+  }
+  pieces.push(text.slice(copied));
+  return { text: pieces.join(''), standIns };
+}

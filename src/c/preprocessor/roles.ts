@@ -1,0 +1,97 @@
+/**
+ * The syntactic role a macro plays, read from its expansion (Coccinelle's idea: a parser that
+ * knows a macro is "a block start" or "a statement" reads the code around it without the headers).
+ * Only roles that tree-sitter cannot read from the macro's name alone are named; everything else
+ * (calls, constants, types) reads fine as written and is `other`.
+ */
+import { expand, ExpansionError, type Expanded } from './expand';
+import type { Macro, MacroTable } from './macro-table';
+import { tokenize } from './tokens';
+
+export type Role =
+  /** Expands to nothing, or only to `_Pragma(...)`: `X_IGNORE_DEPRECATED_BEGIN`. */
+  | 'empty'
+  /** Opens more braces than it closes: `Py_BEGIN_ALLOW_THREADS`. */
+  | 'block-open'
+  /** Closes more braces than it opens: `Py_END_ALLOW_THREADS`. */
+  | 'block-close'
+  /** A complete statement, ending with `;` or `}`: used without a semicolon after it. */
+  | 'statement'
+  /** `if (...)` with no body: `UNLESS(x) return NULL;`. */
+  | 'if-head'
+  /** Only string literals: `STR(MAJOR)` in `STR(MAJOR) "." STR(MINOR)`. */
+  | 'string'
+  | 'other';
+
+/** The macro's expansion with its parameters left as their own names. */
+function sampleExpansion(macro: Macro, table: MacroTable): Expanded[] | null {
+  const params = [...(macro.params ?? []), ...(macro.variadic ? ['__va'] : [])];
+  const use = macro.params === null ? macro.name : `${macro.name}(${params.join(', ')})`;
+  try {
+    return expand(tokenize(use), table, (n) => (n === macro.name ? macro : table.first(n)));
+  } catch (e) {
+    if (e instanceof ExpansionError) return null;
+    throw e;
+  }
+}
+
+/** Drops `_Pragma("...")` and `__pragma(...)`: they are not tokens the parser sees. */
+function withoutPragmas(tokens: Expanded[]): Expanded[] {
+  const out: Expanded[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if ((tokens[i].text === '_Pragma' || tokens[i].text === '__pragma') && tokens[i + 1]?.text === '(') {
+      let depth = 0;
+      let j = i + 1;
+      for (; j < tokens.length; j++) {
+        if (tokens[j].text === '(') depth++;
+        else if (tokens[j].text === ')' && --depth === 0) break;
+      }
+      i = j;
+      continue;
+    }
+    out.push(tokens[i]);
+  }
+  return out;
+}
+
+function roleOfOne(macro: Macro, table: MacroTable): Role {
+  const expansion = sampleExpansion(macro, table);
+  if (!expansion) return 'other';
+  const tokens = withoutPragmas(expansion);
+  if (tokens.length === 0) return 'empty';
+  const opens = tokens.filter((t) => t.text === '{').length;
+  const closes = tokens.filter((t) => t.text === '}').length;
+  if (opens > closes) return 'block-open';
+  if (closes > opens) return 'block-close';
+  if (tokens.every((t) => t.kind === 'string')) return 'string';
+  if (tokens[0].text === 'if' && tokens[1]?.text === '(') {
+    let depth = 0;
+    let end = -1;
+    for (let i = 1; i < tokens.length; i++) {
+      if (tokens[i].text === '(') depth++;
+      else if (tokens[i].text === ')' && --depth === 0) {
+        end = i;
+        break;
+      }
+    }
+    if (end === tokens.length - 1) return 'if-head';
+  }
+  const last = tokens[tokens.length - 1].text;
+  if (last === ';' || last === '}') return 'statement';
+  return 'other';
+}
+
+const cache = new WeakMap<MacroTable, Map<string, Role>>();
+
+/** The role every definition Python 3 may see agrees on; `other` when they disagree. */
+export function roleOf(name: string, table: MacroTable): Role {
+  let known = cache.get(table);
+  if (!known) cache.set(table, (known = new Map()));
+  let role = known.get(name);
+  if (role === undefined) {
+    const roles = new Set(table.definitions(name).map((m) => roleOfOne(m, table)));
+    role = roles.size === 1 ? [...roles][0] : 'other';
+    known.set(name, role);
+  }
+  return role;
+}
