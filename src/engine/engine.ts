@@ -21,17 +21,16 @@ import type { SiblingSource } from '../c/sibling-sources';
 import type { Parser, Tree } from 'web-tree-sitter';
 import { Refusal } from './refusal';
 import { detectEol, lineOf } from '../c/text';
-import type { Conditional } from '../c/conditionals';
-import { countReadableProblems, readableTree } from '../c/readable-tree';
+import { countReadableProblems } from '../c/readable-tree';
 import type { TransformContext, TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../../transforms';
 import { guardReason } from '../../transforms/once-per-process';
 import type { Recommendation, StateFinding } from '../audit/state';
 import type { HeaderMacro } from '../c/headers';
-import { macroTable, type HeaderText, type MacroTable } from '../c/preprocessor/macro-table';
-import type { StandIn } from '../c/preprocessor/parse-view';
-import { expand, type Expanded } from '../c/preprocessor/expand';
-import { tokenize } from '../c/preprocessor/tokens';
+import type { HeaderText } from '../c/preprocessor/macro-table';
+import { CViews } from '../c/preprocessor/c-view';
+import { hiddenModuleInit } from './missed-init';
+import { checkEditsOutsideErrors, checkEditsOutsideMasked, checkEditsOutsideStandIns, checkHeadersFindModule, checkHiddenCodeInert } from './checks';
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
 
@@ -59,6 +58,16 @@ export interface EngineResult {
 const MIGHT_BE_MODULE = /PyInit_|PyModule_Create|PyMODINIT_FUNC/;
 const ALREADY_MULTI_PHASE = /\bPyModuleDef_Init\s*\(/;
 
+/** Does the text use a macro of its headers that spells an init or a create (`MODINIT_DEFINE(x)`)? */
+function initInHeaderMacro(text: string, headers: readonly HeaderText[]): boolean {
+  for (const h of headers) {
+    if (!MIGHT_BE_MODULE.test(h.text)) continue;
+    for (const m of h.text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[^\n]*(PyInit_|PyModule_Create|PyMODINIT_FUNC)/gm))
+      if (new RegExp(`\\b${m[1]}\\b`).test(text)) return true;
+  }
+  return false;
+}
+
 /**
  * The trees of one conversion, by text: the input is parsed once and that tree serves the error
  * count, every preparation that changes nothing, and the conversion itself.
@@ -83,97 +92,6 @@ class Trees {
 type Range = { start: number; end: number };
 
 /**
- * Code blanked to make the file parse (readable-tree.ts) that sits inside the init escapes every
- * rule, so it may only be code no rule would need to change. Read through the macro table: no
- * return or goto, no create, PyState_ or GIL call, no use of the definition, nothing that assigns,
- * releases or returns the module variable (passing it along is fine: exec keeps its name), no
- * process-global state the audit knows.
- */
-function checkHiddenCodeInert(text: string, hidden: Range[], fn: Node, ctx: TransformContext, table: MacroTable): void {
-  const state = new Set(ctx.audit.findings.map((f) => f.name));
-  const moduleVar = ctx.init.moduleVar;
-  for (const r of hidden) {
-    if (!(fn.startIndex < r.end && r.start < fn.endIndex)) continue;
-    // The branch's code, without its directive lines.
-    const code = text.slice(r.start, r.end).replace(/^[ \t]*#.*$/gm, (l) => ' '.repeat(l.length));
-    let tokens: Expanded[];
-    try {
-      tokens = expand(tokenize(code), table);
-    } catch {
-      tokens = tokenize(code).map((t) => ({ ...t, hide: new Set(), from: t.start, via: [] }));
-    }
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i];
-      if (t.kind !== 'ident') continue;
-      const word = t.text;
-      const next = tokens[i + 1]?.text;
-      const prev = tokens[i - 1]?.text;
-      const via = t.via.length ? `, through the macro ${t.via[0]}` : '';
-      const why =
-        word === 'return' || word === 'goto'
-          ? `a ${word}${via}`
-          : word === ctx.init.def.name
-            ? 'the module definition'
-            : /^(PyModule_Create2?|PyModuleDef_Init|PyState_\w+|PyUnstable_Module_\w+|import_(array|umath|ufunc)\w*)$/.test(word)
-              ? word + via
-              : moduleVar && word === moduleVar && ((next === '=' ) || (prev === '(' && /^(Py_X?DECREF|Py_CLEAR|Py_DecRef)$/.test(tokens[i - 2]?.text ?? '')))
-                ? `the module variable ${moduleVar}, which it ${next === '=' ? 'assigns' : 'releases'}`
-                : state.has(word)
-                  ? `${word}, process-global state`
-                  : null;
-      if (!why) continue;
-      const at = r.start + (t.from >= 0 ? t.from : 0);
-      const line = lineOf(text, at);
-      throw new Refusal(
-        `this file only parses with some preprocessor branches hidden, and the one at line ${lineOf(text, r.start)} inside the init uses ${why} (line ${line}), which the conversion would have to change; convert it by hand`,
-        lineOf(text, r.start),
-      );
-    }
-  }
-}
-
-/** An edit may not touch a blanked branch, unless it removes the whole conditional around it. */
-function checkEditsOutsideMasked(edits: readonly Edit[], masked: Range[], conditionals: Conditional[]): void {
-  for (const e of edits)
-    for (const r of masked) {
-      if (!(r.start < e.end && e.start < r.end) && !(e.start === e.end && r.start < e.start && e.start < r.end)) continue;
-      const whole = conditionals.find((c) => c.start <= r.start && r.end <= c.end);
-      if (whole && e.start <= whole.start && whole.end <= e.end && e.text === '') continue;
-      throw new Refusal(`the conversion would change code inside an #else or #elif branch; convert it by hand`);
-    }
-}
-
-/**
- * A project header that looks the module up with PyState_FindModule(&def) (a `STATE()` macro the
- * module's other sources use) would get NULL after the conversion, with no exception set; this
- * tool cannot change the header, nor see every user of it.
- */
-function checkHeadersFindModule(text: string, headers: readonly HeaderText[], defName: string): void {
-  const call = new RegExp(`\\bPyState_FindModule\\s*\\(\\s*&\\s*\\(?\\s*${defName}\\b`);
-  for (const h of headers) {
-    const m = call.exec(h.text);
-    if (!m) continue;
-    const include = text.search(new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*"${h.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`, 'm'));
-    throw new Refusal(
-      `"${h.name}" (line ${lineOf(h.text, m.index)}) looks the module up with PyState_FindModule(&${defName}), which returns NULL for a multi-phase module; pass the module along (or use PyType_GetModuleByDef) there by hand, then run again`,
-      include >= 0 ? lineOf(text, include) : undefined,
-    );
-  }
-}
-
-/** An edit may cover a macro use read through a stand-in, or leave it alone, but never cut into it. */
-function checkEditsOutsideStandIns(text: string, edits: readonly Edit[], standIns: readonly StandIn[]): void {
-  for (const e of edits)
-    for (const s of standIns) {
-      const inside = (i: number) => s.start < i && i < s.end;
-      if (inside(e.start) || inside(e.end)) {
-        const line = lineOf(text, s.start);
-        throw new Refusal(`the conversion would change part of the macro use ${s.macro} (line ${line}); convert it by hand`, line);
-      }
-    }
-}
-
-/**
  * The definition of a function this file calls but does not define, from a source beside it in the
  * same language (its trees join the conversion's, freed with them). Null when none defines it.
  */
@@ -185,18 +103,6 @@ function definedElsewhere(name: string, lang: Lang, env: SourceEnvironment, tree
     if (fn) return { path: s.path, text: s.text, fn };
   }
   return null;
-}
-
-/** Refuses edits that fall inside code tree-sitter could not parse. */
-function checkEditsOutsideErrors(root: Node, edits: readonly Edit[]): void {
-  for (const p of parseProblems(root)) {
-    if (!p.isError) continue;
-    if (edits.some((e) => p.startIndex < e.end && e.start < p.endIndex))
-      throw new Refusal(
-        `the conversion would edit code that does not parse (line ${p.startPosition.row + 1}); convert it by hand`,
-        p.startPosition.row + 1,
-      );
-  }
 }
 
 /** What the runner found around the file: macros from its own headers that return from a function. */
@@ -213,7 +119,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     const module = /\bPyInit_(\w+)/.exec(text)?.[1];
     return { status: 'unchanged', module, reason: 'already multi-phase (PyModuleDef_Init)' };
   }
-  if (!MIGHT_BE_MODULE.test(text)) return { status: 'skipped', reason: 'no module init in this file' };
+  if (!MIGHT_BE_MODULE.test(text) && !initInHeaderMacro(text, env.headers ?? [])) return { status: 'skipped', reason: 'no module init in this file' };
   const parser = await getParser(lang);
   const trees = new Trees(parser);
   const eol = detectEol(text);
@@ -234,20 +140,11 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
   };
   try {
     const parse = (t: string) => trees.root(t);
-    // The input's readable reading serves both its error count and, when no preparation changed
-    // the text, the conversion itself.
-    const readings = new Map<string, ReturnType<typeof readableTree>>();
-    const tables = new Map<string, MacroTable>();
-    const tableOf = (t: string) => {
-      let table = tables.get(t);
-      if (!table) tables.set(t, (table = macroTable(t, env.headers ?? [])));
-      return table;
-    };
-    const readable = (t: string) => {
-      let r = readings.get(t);
-      if (!r) readings.set(t, (r = readableTree(parse, t, lang, tableOf(t))));
-      return r;
-    };
+    // Each text is read once through the preprocessor layer (its C view): the input's reading
+    // serves both its error count and, when no preparation changed the text, the conversion itself.
+    const views = new CViews(parse, lang, env.headers ?? []);
+    const tableOf = (t: string) => views.table(t);
+    const readable = (t: string) => views.readable(t);
     const problemsBefore = countReadableProblems(parse, text, lang, [], 0, readable);
     let current = text;
     history = [];
@@ -270,7 +167,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     rule = 'find-module-init';
     const converted = ((): { output: string; written: Range[]; ctx: TransformContext } | null => {
       const { root, masked, hidden, conditionals, standIns } = readable(current);
-      const init = findModuleInit(root);
+      const init = findModuleInit(root, tableOf(current));
       if (!init) return null;
       module = init.name;
       checkInitNotSplit(current, same(init.entry, init.fn) ? [init.entry] : [init.entry, init.fn]);
@@ -302,8 +199,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       if (ctx.hasExec) {
         const fn = findFunction(readable(output).root, ctx.names.exec);
         if (!fn) throw new Refusal(`the converted file has no readable exec function ${ctx.names.exec}; convert it by hand`);
-        const header = (name: string) => env.headers?.find((h) => h.name === name)?.text;
-        const problem = checkExec(output, fn, ctx.param.name, tableOf(output), options.verified === true, header)[0];
+        const problem = checkExec(output, fn, ctx.param.name, tableOf(output), options.verified === true, (name) => views.header(name))[0];
         if (problem) {
           const line = lineOf(current, originalIndex(problem.at, edits, eol));
           throw new Refusal(`${problem.reason} (line ${line}); convert it by hand`, line);
@@ -315,6 +211,12 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     })();
     if (!converted) {
       if (applied.length) throw new Refusal(`no module init left after ${applied.map((a) => a.id).join(', ')}; convert it by hand`);
+      const hidden = hiddenModuleInit(current, tableOf(current), (name) => views.header(name));
+      if (hidden)
+        throw new Refusal(
+          `${hidden.name} calls PyModule_Create through macros or conditionals this tool cannot follow (line ${hidden.line}); convert it by hand`,
+          hidden.line,
+        );
       return { status: 'skipped', reason: 'no module init in this file' };
     }
 
