@@ -57,3 +57,8 @@ test("CPython's block macros come from the built-in table", () => {
     '{ PyThreadState *_save; _save = PyEval_SaveThread(); r = work(); PyEval_RestoreThread(_save); }',
   );
 });
+
+test("a macro named in its own argument is not expanded again (greenlet's slp_switch)", () => {
+  const defs = '#define GREENLET_NOINLINE(name) __attribute__((noinline)) name\n#define slp_switch GREENLET_NOINLINE(slp_switch)\n';
+  expect(run(defs, 'static int slp_switch(void);')).toBe('static int __attribute__((noinline)) slp_switch(void);');
+});

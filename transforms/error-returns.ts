@@ -169,16 +169,27 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
     if (!use) continue;
     const usedElsewhere = outside
       .split('\n')
-      .some((l) => new RegExp(`\\b${def.name}\\b`).test(l) && !/^\s*#\s*(define|undef|ifn?def)\b/.test(l));
+      .some((l) => new RegExp(`\\b${def.name}\\b`).test(l) && !/^\s*#\s*(define|undef|ifn?def|pragma)\b/.test(l));
     if (usedElsewhere)
       throw new Refusal(
         `the macro ${def.name} returns from the function it is used in, and is used outside PyInit_${ctx.init.name} too; give the exec function its own macro by hand`,
         lineOfUse(use),
       );
+    // The macro is exec's alone now: a release of the module in it goes, as in exec's own code.
+    if (moduleVar)
+      for (const rel of def.body.matchAll(new RegExp(`\\bPy_(X?DECREF|CLEAR)\\s*\\(\\s*${moduleVar}\\s*\\)\\s*;`, 'g'))) {
+        const at = def.bodyStart + rel.index!;
+        const lineStart = ctx.text.lastIndexOf('\n', at - 1) + 1;
+        const lineEnd = ctx.text.indexOf('\n', at) + 1;
+        const wholeLine = /^[ \t]*$/.test(ctx.text.slice(lineStart, at)) && /^[ \t]*\\\r?\n$/.test(ctx.text.slice(at + rel[0].length, lineEnd));
+        edits.push(wholeLine ? replace(lineStart, lineEnd, '', id) : replace(at, at + rel[0].length, '', id));
+      }
     for (const r of returns) {
       const value = r[1].trim().replace(/^\((.*)\)$/, '$1').trim();
       const at = def.bodyStart + r.index! + r[0].indexOf(r[1]) + r[1].indexOf(r[1].trim());
       const len = r[1].trim().length;
+      // Already an exec's failure (a header macro redefined for exec by expand-returning-macros).
+      if (value === '-1') continue;
       if (/^(NULL|0|\(\s*PyObject\s*\*\s*\)\s*NULL)$/.test(value)) edits.push(replace(at, at + len, ' -1'.trim(), id));
       else if (moduleVar && value === moduleVar) edits.push(replace(at, at + len, '0', id));
       else if (def.params?.includes(value) && passesOnlyNullOrModule(ctx, def.name, def.params.indexOf(value)))

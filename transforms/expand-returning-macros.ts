@@ -16,14 +16,13 @@
  * Left alone: a file-local macro whose own body returns (error-returns rewrites its `#define`), one
  * whose expansion returns anything but NULL (the exec check refuses it by name), CPython's own.
  */
-import { replace, type Edit } from '../src/engine/edits';
+import { insert, replace, type Edit } from '../src/engine/edits';
 import { expandUse } from '../src/c/macro-expansion';
 import { fileMacros, type MacroDefinition } from '../src/c/macros';
 import { initWorkFunction } from '../src/engine/module-init';
 import { codeMatches, nonCodeRanges } from '../src/c/non-code';
 import type { Preparation } from '../src/engine/transform';
 import { expand, ExpansionError, type Expanded } from '../src/c/preprocessor/expand';
-import { macroTable } from '../src/c/preprocessor/macro-table';
 import { tokenize } from '../src/c/preprocessor/tokens';
 import { invocationArgs } from '../src/c/macro-expansion';
 
@@ -63,20 +62,55 @@ function moduleNullCheck(text: string, start: number, end: number, skip: ReturnT
   return replace(start, end + (semi ? semi[0].length : 0), `if (${variable} == NULL) return NULL;`);
 }
 
+/** Its own body returns, and only NULL. */
+function ownReturnsDirectly(d: MacroDefinition): boolean {
+  const values = [...d.body.matchAll(/\breturn\b\s*([^;\\]*)/g)].map((m) => m[1].trim().replace(/^\((.*)\)$/, '$1').trim());
+  return values.length > 0 && values.every((v) => NULLISH.test(v));
+}
+
+function headerDefinitions(headers: readonly { text: string }[], name: string): number {
+  return headers.reduce((n, h) => n + fileMacros(h.text).filter((d) => d.name === name).length, 0);
+}
+
+/**
+ * A header macro that returns NULL, used in the init (often hundreds of times: pygit2's
+ * ADD_CONSTANT_INT): instead of expanding every use, the macro is redefined for the exec function
+ * only, its `return NULL` as `return -1`, between `#pragma push_macro` and `pop_macro` (GCC,
+ * Clang and MSVC), so that the header, and every other function of the file, keep their own.
+ */
+function redefinition(text: string, fn: { startIndex: number; endIndex: number }, macros: MacroDefinition[]): Edit[] {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lineStart = text.lastIndexOf('\n', fn.startIndex - 1) + 1;
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const d of macros) {
+    const head = d.params === null ? d.name : `${d.name}(${d.params.join(', ')})`;
+    const body = d.body.replace(/\breturn\s*(\(\s*)?(NULL|0|\(\s*PyObject\s*\*\s*\)\s*NULL)(\s*\))?/g, 'return -1');
+    before.push(
+      `/* In exec this macro returns -1 where its header's returns NULL. */`,
+      `#pragma push_macro("${d.name}")`,
+      `#undef ${d.name}`,
+      `#define ${head} ${body.replace(/^[ \t]+/, '')}`.replace(/\r?\n/g, eol),
+    );
+    after.push(`#pragma pop_macro("${d.name}")`);
+  }
+  return [insert(lineStart, before.join(eol) + eol + eol), insert(fn.endIndex, eol + after.join(eol))];
+}
+
 export const expandReturningMacros: Preparation = {
   meta: {
     id: 'expand-returning-macros',
     description: 'expand, inside the init, a macro that returns NULL through a header or through other macros, so that its failure can become return -1',
   },
-  apply({ text, root, headers }) {
-    const fn = initWorkFunction(root, text);
+  apply({ text, root, headers, table }) {
+    const fn = initWorkFunction(root, text, table);
     if (!fn) return [];
-    const table = macroTable(text, headers);
     const own = new Map(fileMacros(text).map((d) => [d.name, d] as const));
     const fromHeaders = new Map<string, MacroDefinition>();
     for (const h of headers) for (const d of fileMacros(h.text)) if (!fromHeaders.has(d.name)) fromHeaders.set(d.name, d);
     const skip = nonCodeRanges(text);
     const edits: Edit[] = [];
+    const redefined = new Set<string>();
     for (const use of codeMatches(text, '\\b[A-Za-z_]\\w*\\b', skip, fn.startIndex, fn.endIndex)) {
       const name = use[0];
       const macro = table.first(name);
@@ -101,12 +135,19 @@ export const expandReturningMacros: Preparation = {
         throw e;
       }
       if (found.length === 0 || !found.every((r) => NULLISH.test(r.value))) continue;
-      // Its own `#define` returns directly: error-returns rewrites that definition instead.
-      if (own.has(name) && found.every((r) => r.via.length === 1)) continue;
+      // Every return comes from a `#define` of the file's own that returns directly: error-returns
+      // rewrites those definitions instead.
+      if (found.every((r) => own.has(r.via[r.via.length - 1]) && /\breturn\b/.test(own.get(r.via[r.via.length - 1])!.body))) continue;
+      // A header's macro that itself returns NULL: redefined around exec (see redefinition).
+      if (!own.has(name) && found.every((r) => r.via.length === 1) && ownReturnsDirectly(definition) && headerDefinitions(headers, name) === 1) {
+        redefined.add(name);
+        continue;
+      }
       if (macro.params === null) continue;
       const nullCheck = moduleNullCheck(text, use.index, end, skip);
       edits.push(nullCheck ?? expandUse(text, use.index, matched, definition, skip));
     }
+    if (redefined.size) edits.push(...redefinition(text, fn, [...redefined].map((n) => fromHeaders.get(n)!)));
     return edits;
   },
 };

@@ -20,8 +20,8 @@ function isModuleDefDeclaration(n: Node): boolean {
 
 export const hoistLocalDef: Preparation = {
   meta: { id: 'hoist-local-def', description: 'move a PyModuleDef declared inside PyInit to file scope' },
-  apply({ text, root }) {
-    const fn = initWorkFunction(root, text);
+  apply({ text, root, table }) {
+    const fn = initWorkFunction(root, text, table);
     const body = fn && field(fn, 'body');
     if (!fn || !body) return [];
     const local = named(body).filter(isModuleDefDeclaration);

@@ -154,7 +154,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       for (let round = 0; round < 4; round++) {
         const text0 = current;
         // A preparation that reads text gets a tree only if it asks for one.
-        const ctx = { text: text0, lang, options, headerMacros: env.headerMacros ?? [], headers: env.headers ?? [], get root() { return trees.root(text0); } };
+        const ctx = { text: text0, lang, options, headerMacros: env.headerMacros ?? [], headers: env.headers ?? [], get root() { return trees.root(text0); }, get table() { return tableOf(text0); } };
         const edits = prep.apply(ctx);
         if (!prep.worksOnText) checkEditsOutsideErrors(trees.root(text0), edits);
         if (edits.length === 0) break;

@@ -101,7 +101,8 @@ export function checkExec(
       const next = raw[i + 1]?.text;
       // Used as a statement: at the start of one, called or alone.
       const atStatement = prev === ';' || prev === '{' || prev === '}' || prev === ':' || prev === ')' || prev === 'else';
-      if (!atStatement || (next !== '(' && next !== ';' && next !== undefined && !/^[A-Za-z_]/.test(next))) continue;
+      // `NAME(...)`, `NAME;` or `NAME` alone; `TYPE name;` is a declaration, not a macro statement.
+      if (!atStatement || (next !== '(' && next !== ';' && next !== '}' && next !== undefined)) continue;
       if (declaredInFile(text, t.text)) continue;
       problems.push({
         at: t.start,

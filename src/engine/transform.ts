@@ -4,7 +4,7 @@
  * with confidence it calls `refuse(reason, node)` and the whole file is left alone.
  */
 import type { HeaderMacro } from '../c/headers';
-import type { HeaderText } from '../c/preprocessor/macro-table';
+import type { HeaderText, MacroTable } from '../c/preprocessor/macro-table';
 import type { Edit } from './edits';
 import type { ModuleInit } from './module-init';
 import type { ConvertOptions, GilChoice } from './options';
@@ -65,6 +65,8 @@ export interface PreparationContext {
   headerMacros: readonly HeaderMacro[];
   /** The file's quoted includes, as text (their macros join the macro table). */
   headers: readonly HeaderText[];
+  /** The macro table of this text (the file, its headers, CPython's built-ins), built on first use. */
+  readonly table: MacroTable;
 }
 
 /**

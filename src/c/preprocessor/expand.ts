@@ -23,12 +23,13 @@ export class ExpansionError extends Error {}
 
 const EMPTY: ReadonlySet<string> = new Set();
 
-function lift(t: Token): Expanded {
-  return { ...t, hide: EMPTY, from: t.start, via: [] };
+/** Source tokens start with an empty hide set; tokens of an expansion (arguments) keep theirs. */
+function lift(t: Token | Expanded): Expanded {
+  return 'hide' in t ? t : { ...t, hide: EMPTY, from: t.start, via: [] };
 }
 
 /** Expands `tokens` through `table`; `pick` chooses among several definitions of a name (default: the first). */
-export function expand(tokens: readonly Token[], table: MacroTable, pick: (name: string) => Macro | undefined = (n) => table.first(n)): Expanded[] {
+export function expand(tokens: readonly (Token | Expanded)[], table: MacroTable, pick: (name: string) => Macro | undefined = (n) => table.first(n)): Expanded[] {
   const input: Expanded[] = tokens.map(lift);
   const out: Expanded[] = [];
   let produced = 0;
@@ -123,7 +124,8 @@ function substitute(macro: Macro, args: Expanded[][], hide: ReadonlySet<string>,
       out.push(...joined.map((j, k) => ({ ...at(j), space: k === 0 ? left.space : false })));
       pieces = pieces.slice(1);
     }
-    out.push(...pieces);
+    // A loop, not push(...pieces): a long argument would overflow the call stack.
+    for (const p of pieces) out.push(p);
   }
   // The expansion stands where the use stood, with the use's spacing.
   if (out.length) out[0] = { ...out[0], space: use.space };

@@ -15,7 +15,7 @@ export type Role =
   | 'block-open'
   /** Closes more braces than it opens: `Py_END_ALLOW_THREADS`. */
   | 'block-close'
-  /** A complete statement, ending with `;` or `}`: used without a semicolon after it. */
+  /** A complete statement (ending with `;`, or `if`/`do`... ending with `}`): used without a semicolon after it. */
   | 'statement'
   /** `if (...)` with no body: `UNLESS(x) return NULL;`. */
   | 'if-head'
@@ -76,8 +76,10 @@ function roleOfOne(macro: Macro, table: MacroTable): Role {
     }
     if (end === tokens.length - 1) return 'if-head';
   }
+  // A complete statement: ends with its own `;`, or is a compound statement that starts with a
+  // keyword. A bare `{ ... }` may as well be an initializer (PyModuleDef_HEAD_INIT).
   const last = tokens[tokens.length - 1].text;
-  if (last === ';' || last === '}') return 'statement';
+  if (last === ';' || (last === '}' && /^(if|for|while|switch|do)$/.test(tokens[0].text))) return 'statement';
   return 'other';
 }
 
