@@ -18,8 +18,9 @@ const BASE_OPTIONS = { interpreters: 'not-supported', gil: 'used', oncePerProces
 
 /**
  * What counts as "does not compile": an error of gcc 14's defaults (implicit function declarations,
- * int <-> pointer conversions, incompatible pointer types are errors there), and a missing or extra
- * return value (as the verifier's build does). Other warnings never count.
+ * int <-> pointer conversions, incompatible pointer types are errors there), and a `return` with a
+ * value missing or extra (gcc 14's -Wreturn-mismatch, part of -Wreturn-type in older gcc). Other
+ * warnings never count, nor does a function with no return statement at all (see RETURN_TYPE_WARNINGS).
  */
 const C_ERRORS = [
   '-Werror=implicit-function-declaration',
@@ -29,6 +30,13 @@ const C_ERRORS = [
   '-Werror=return-type',
 ];
 const CXX_ERRORS = ['-Werror=return-type'];
+/**
+ * -Wreturn-type diagnostics that stay warnings (in gcc 14 too). They must not count: gcc reports
+ * "no return statement" from its front end but "control reaches end" only when it optimises, so an
+ * init that falls off its end in some setting passes -fsyntax-only while the exec it becomes, which
+ * lost its create check's `return`, would fail.
+ */
+const RETURN_TYPE_WARNINGS = /no return statement in function returning non-void|control reaches end of non-void function/;
 
 // ---------------------------------------------------------------------------------------------
 // PRNG
@@ -900,7 +908,7 @@ class Compiler {
   }
   /** `gcc -fsyntax-only` of `file` with `defines`; ok, and gcc's error lines when not. */
   async check(file, text, lang, fixtureDir, defines, extraDefines) {
-    const args = ['-fsyntax-only', '-x', lang, '-fmax-errors=5', ...(lang === 'c++' ? CXX_ERRORS : C_ERRORS), `-I${this.tc.include}`, `-I${fixtureDir}`];
+    const args = ['-fsyntax-only', '-x', lang, '-fmax-errors=20', ...(lang === 'c++' ? CXX_ERRORS : C_ERRORS), `-I${this.tc.include}`, `-I${fixtureDir}`];
     for (const d of [...extraDefines, ...defines]) args.push(`-D${d}`);
     const variant = extraDefines.length ? null : pchVariant(text);
     if (variant) {
@@ -909,7 +917,10 @@ class Compiler {
     }
     args.push(file);
     const r = await this.run(args, path.dirname(file));
-    return { ok: r.ok, args, errors: r.ok ? [] : errorLines(r.stderr, r.signal) };
+    if (r.ok) return { ok: true, args, errors: [] };
+    const counted = r.stderr.split('\n').filter((l) => /\b(?:error|fatal error):/.test(l) && !RETURN_TYPE_WARNINGS.test(l));
+    const ok = !r.signal && r.code === 1 && counted.length === 0 && !/-fmax-errors|compilation terminated/.test(r.stderr);
+    return { ok, args, errors: ok ? [] : errorLines(r.stderr, r.signal) };
   }
   killAll() {
     for (const c of this.children) {
@@ -926,7 +937,7 @@ function errorLines(stderr, signal) {
   const lines = stderr.split('\n');
   const out = [];
   for (let i = 0; i < lines.length && out.length < 12; i++) {
-    if (/\berror\b|fatal/.test(lines[i])) {
+    if (/\berror\b|fatal/.test(lines[i]) && !RETURN_TYPE_WARNINGS.test(lines[i])) {
       out.push(lines[i]);
       if (lines[i + 1] && /^\s+\d*\s*\|/.test(lines[i + 1])) out.push(lines[i + 1]);
     }
@@ -947,11 +958,46 @@ const settingName = (s) => (s.length ? s.map((f) => `-D${f}`).join(' ') : '(none
 // ---------------------------------------------------------------------------------------------
 // A run
 
-function ensureBuilt(root = ROOT) {
-  if (!fs.existsSync(path.join(root, 'dist', 'src', 'cli', 'runner.js'))) {
-    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { cwd: root, stdio: 'inherit' });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The built converter (dist/src/cli/runner's convertBytes), from a private copy of dist/ in the run's
+ * temporary folder: other work on the project rebuilds dist/ (the test suite's global setup does),
+ * and a run must not see it half-written. A dist/ being written when the run starts is waited for;
+ * a missing one is built with scripts/build.js.
+ */
+async function loadConverter(root, tmp) {
+  const dist = path.join(root, 'dist');
+  const parts = [['src', 'cli', 'runner.js'], ['grammars', 'tree-sitter-c.wasm'], ['grammars', 'tree-sitter-cpp.wasm']];
+  const ready = () => parts.every((p) => fs.existsSync(path.join(dist, ...p)));
+  if (!fs.existsSync(dist)) execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { cwd: root, stdio: 'inherit' });
+  let lastError;
+  for (let attempt = 0; attempt < 40; attempt++) {
+    if (attempt === 30 && !ready()) execFileSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { cwd: root, stdio: 'inherit' });
+    if (!ready()) {
+      await sleep(2000);
+      continue;
+    }
+    const snap = path.join(tmp, `dist-copy-${attempt}`);
+    try {
+      fs.mkdirSync(snap);
+      fs.cpSync(dist, path.join(snap, 'dist'), { recursive: true });
+      if (!parts.every((p) => fs.existsSync(path.join(snap, 'dist', ...p)))) throw new Error('dist/ changed while it was copied');
+      fs.symlinkSync(path.join(root, 'node_modules'), path.join(snap, 'node_modules'), 'dir');
+      fs.copyFileSync(path.join(root, 'package.json'), path.join(snap, 'package.json'));
+      const runner = require(path.join(snap, 'dist', 'src', 'cli', 'runner'));
+      // One conversion proves the copy whole (every module it loads, both grammars).
+      for (const f of ['minimal/input.c', 'cpp-extern-c/input.cpp']) {
+        const file = path.join(root, 'fixtures', f);
+        if (fs.existsSync(file)) await runner.convertBytes(file, fs.readFileSync(file), { ...BASE_OPTIONS });
+      }
+      return runner.convertBytes;
+    } catch (e) {
+      lastError = e;
+      await sleep(2000);
+    }
   }
-  return require(path.join(root, 'dist', 'src', 'cli', 'runner'));
+  throw new Error(`fuzz: cannot load the built converter from ${dist}: ${lastError ? lastError.message : 'dist/ is incomplete'}`);
 }
 
 /**
@@ -966,8 +1012,6 @@ async function runFuzz(opts) {
   const log = opts.log || (() => {});
   const toolchain = opts.toolchain || findToolchain();
   if (toolchain.missing) throw new Error(`fuzz: cannot compile: ${toolchain.missing}`);
-  // The built converter; a test may hand in another (a broken one, to see the harness catch it).
-  const convertBytes = opts.convertBytes || ensureBuilt(root).convertBytes;
   const seeds = loadSeeds(root, opts.fixtures);
   if (!seeds.length) throw new Error('fuzz: no fixture inputs to mutate');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pep489-fuzz-'));
@@ -988,6 +1032,15 @@ async function runFuzz(opts) {
     process.exit(130);
   };
   if (opts.handleSigint) process.on('SIGINT', onSigint);
+  let convertBytes;
+  try {
+    // The built converter; a test may hand in another (a broken one, to see the harness catch it).
+    convertBytes = opts.convertBytes || (await loadConverter(root, tmp));
+  } catch (e) {
+    cleanup();
+    if (opts.handleSigint) process.removeListener('SIGINT', onSigint);
+    throw e;
+  }
 
   // Conversions run one at a time on this thread; gcc runs beside them.
   let convertChain = Promise.resolve();

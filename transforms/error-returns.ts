@@ -157,20 +157,36 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
         use,
       );
   }
-  const outside = ctx.text.slice(0, body.startIndex) + ctx.text.slice(body.endIndex);
   const skip = nonCodeRanges(ctx.text);
+  const macros = fileMacros(ctx.text);
+  // Macros used in code between `from` and `to`, and the file's macros those use, transitively:
+  // `DEC_CONST(x)` in the init reaches `ADD_ERROR` through `DEC_CONSTS_`.
+  const reached = (ranges: { from: number; to: number }[]): Map<string, RegExpExecArray> => {
+    const found = new Map<string, RegExpExecArray>();
+    const names = new Set(macros.map((d) => d.name));
+    for (const { from, to } of ranges)
+      for (const m of codeMatches(ctx.text, '\\b[A-Za-z_]\\w*\\b', skip, from, to)) if (names.has(m[0]) && !found.has(m[0])) found.set(m[0], m);
+    for (const queue = [...found.keys()]; queue.length; ) {
+      const name = queue.pop()!;
+      for (const d of macros.filter((x) => x.name === name))
+        for (const w of d.body.match(/\b[A-Za-z_]\w*\b/g) ?? [])
+          if (names.has(w) && !found.has(w)) {
+            found.set(w, found.get(name)!);
+            queue.push(w);
+          }
+    }
+    return found;
+  };
   // Uses read from the text: a use with no `;` after it is a stand-in in the tree (parse-view.ts).
-  const firstUse = (name: string) => codeMatches(ctx.text, `\\b${name}\\b`, skip, body.startIndex, body.endIndex)[0];
+  const inside = reached([{ from: body.startIndex, to: body.endIndex }]);
+  const outside = reached([{ from: 0, to: body.startIndex }, { from: body.endIndex, to: ctx.text.length }]);
   const lineOfUse = (use: RegExpExecArray) => lineOf(ctx.text, use.index);
-  for (const def of fileMacros(ctx.text)) {
+  for (const def of macros) {
     const returns = [...def.body.matchAll(/\breturn\b([^;\\]*)/g)];
     if (returns.length === 0) continue;
-    const use = firstUse(def.name);
+    const use = inside.get(def.name);
     if (!use) continue;
-    const usedElsewhere = outside
-      .split('\n')
-      .some((l) => new RegExp(`\\b${def.name}\\b`).test(l) && !/^\s*#\s*(define|undef|ifn?def|pragma)\b/.test(l));
-    if (usedElsewhere)
+    if (outside.has(def.name))
       throw new Refusal(
         `the macro ${def.name} returns from the function it is used in, and is used outside PyInit_${ctx.init.name} too; give the exec function its own macro by hand`,
         lineOfUse(use),

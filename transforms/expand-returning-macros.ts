@@ -102,6 +102,9 @@ export const expandReturningMacros: Preparation = {
     id: 'expand-returning-macros',
     description: 'expand, inside the init, a macro that returns NULL through a header or through other macros, so that its failure can become return -1',
   },
+  // Its edits replace whole macro uses, which tree-sitter often cannot read (`RET_IF(x, NULL, == NULL)`):
+  // that is what the expansion repairs. The exec check and the output checks judge the result.
+  worksOnText: true,
   apply({ text, root, headers, table }) {
     const fn = initWorkFunction(root, text, table);
     if (!fn) return [];

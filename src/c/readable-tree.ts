@@ -194,11 +194,17 @@ function restoreInitBranches(parse: (text: string) => Node, text: string, best: 
     if (!current.masked.some(within)) continue;
     // Inner conditionals stay as they were read; this one's own directives and branches come back.
     const keep = current.masked.filter((r) => !within(r) || best.conditionals.some((d) => d !== c && c.start < d.start && d.end <= c.end && d.start <= r.start && r.end <= d.end));
-    const root = parse(blankRanges(text, keep));
-    const nextBad = badness(root);
-    if (nextBad > bad) continue;
-    current = { root, masked: keep, hidden: current.hidden.filter((r) => keep.some((k) => k.start === r.start && k.end === r.end)), conditionals: current.conditionals };
-    bad = nextBad;
+    // Its directives kept (`#ifdef X stmts #else stmts #endif` reads as such), else blanked with
+    // every branch's code left in place (an `else if` chain split across `#if`/`#elif`).
+    const directives: Range[] = [...c.branches.map((b) => ({ start: b.directiveStart, end: b.bodyStart })), { start: c.branches[c.branches.length - 1].bodyEnd, end: c.end }];
+    for (const masked of [keep, [...keep, ...directives]]) {
+      const root = parse(blankRanges(text, masked));
+      const nextBad = badness(root);
+      if (nextBad > bad) continue;
+      current = { root, masked, hidden: current.hidden.filter((r) => keep.some((k) => k.start === r.start && k.end === r.end)), conditionals: current.conditionals };
+      bad = nextBad;
+      break;
+    }
   }
   return current;
 }

@@ -30,6 +30,7 @@ import type { HeaderMacro } from '../c/headers';
 import type { HeaderText } from '../c/preprocessor/macro-table';
 import { CViews } from '../c/preprocessor/c-view';
 import { hiddenModuleInit } from './missed-init';
+import { codeMatches, nonCodeRanges } from '../c/non-code';
 import { checkEditsOutsideErrors, checkEditsOutsideMasked, checkEditsOutsideStandIns, checkHeadersFindModule, checkHiddenCodeInert } from './checks';
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
@@ -57,6 +58,18 @@ export interface EngineResult {
 /** Cheap text test that lets ordinary C files through without parsing them. */
 const MIGHT_BE_MODULE = /PyInit_|PyModule_Create|PyMODINIT_FUNC/;
 const ALREADY_MULTI_PHASE = /\bPyModuleDef_Init\s*\(/;
+
+/** A quoted include (pycrypto's stream_template.c) that defines the init and creates the module. */
+function includedInit(text: string, headers: readonly HeaderText[]): { name: string; line: number } | null {
+  // The headers are those of the file's quoted includes and theirs: the init may be two levels down.
+  // In its code, not only in its #defines (pygame's pgcompat.h spells every module's init).
+  const inCode = (t: string, pattern: string) => codeMatches(t, pattern, nonCodeRanges(t)).length > 0;
+  const h = headers.find((x) => /\bPyModule_Create/.test(x.text) && inCode(x.text, '\\bPyModule_Create2?\\s*\\(') && inCode(x.text, '\\b(PyMODINIT_FUNC|PyInit_\\w+)'));
+  if (!h) return null;
+  const direct = [...text.matchAll(/^[ \t]*#[ \t]*include[ \t]*"([^"]+)"/gm)];
+  const at = direct.find((m) => m[1] === h.name) ?? direct[direct.length - 1];
+  return { name: h.name, line: at ? lineOf(text, at.index!) : 1 };
+}
 
 /** Does the text use a macro of its headers that spells an init or a create (`MODINIT_DEFINE(x)`)? */
 function initInHeaderMacro(text: string, headers: readonly HeaderText[]): boolean {
@@ -119,7 +132,17 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     const module = /\bPyInit_(\w+)/.exec(text)?.[1];
     return { status: 'unchanged', module, reason: 'already multi-phase (PyModuleDef_Init)' };
   }
-  if (!MIGHT_BE_MODULE.test(text) && !initInHeaderMacro(text, env.headers ?? [])) return { status: 'skipped', reason: 'no module init in this file' };
+  if (!MIGHT_BE_MODULE.test(text) && !initInHeaderMacro(text, env.headers ?? [])) {
+    const included = includedInit(text, env.headers ?? []);
+    if (included)
+      return {
+        status: 'failed',
+        rule: 'find-module-init',
+        line: included.line,
+        reason: `the module init is in "${included.name}", which this file includes (line ${included.line}); a template shared by several modules cannot be converted from one of them: convert it by hand`,
+      };
+    return { status: 'skipped', reason: 'no module init in this file' };
+  }
   const parser = await getParser(lang);
   const trees = new Trees(parser);
   const eol = detectEol(text);
