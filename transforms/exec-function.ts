@@ -10,9 +10,19 @@ import type { Transform } from '../src/engine/transform';
 import type { Node } from '../src/c/parse';
 import { field, findAll, ofType } from '../src/c/syntax';
 
-/** Where a function's declaration starts, including an `extern "C"` written on it alone. */
+/**
+ * Where a function's declaration starts, including an `extern "C"` written on it alone, and the
+ * all-caps macros written before its return type on the same line (`PYTHON_ZSTD_VISIBILITY
+ * PyMODINIT_FUNC PyInit_x(void)`: an attribute the parse view reads as blank).
+ */
 export function declarationStart(fn: Node): number {
-  return fn.parent?.type === 'linkage_specification' ? fn.parent.startIndex : fn.startIndex;
+  if (fn.parent?.type === 'linkage_specification') return fn.parent.startIndex;
+  const text = fn.tree.rootNode.text;
+  const offset = fn.tree.rootNode.startIndex;
+  const lineStart = text.lastIndexOf('\n', fn.startIndex - offset - 1) + 1;
+  const before = text.slice(lineStart, fn.startIndex - offset);
+  const macros = /^([ \t]*)((?:[A-Z_][A-Z0-9_]*[ \t]+)+)$/.exec(before);
+  return macros ? offset + lineStart + macros[1].length : fn.startIndex;
 }
 
 export const execFunction: Transform = {

@@ -68,6 +68,76 @@ function findCleanupBlocks(ctx: TransformContext): Node[] {
   });
 }
 
+/**
+ * `Py_CLEAR(m)` also sets m to NULL, and the code after it may test that (pycrypto: `errout:
+ * Py_CLEAR(m); goto out;` ... `out: if (m == NULL) ...; return m;`). Once the clear is gone m is
+ * the borrowed module, never NULL, and that path would return 0 with an exception set: refused
+ * when anything that runs after the clear, up to a return, reads m.
+ */
+function checkNothingReadsClearedModule(stmt: Node, body: Node, moduleVar: string): void {
+  let at: Node = stmt;
+  for (let step = 0; step < 50; step++) {
+    const next = continuation(at, body);
+    if (next === 'end' || next === 'unknown' || next.type === 'return_statement') return;
+    const reads = ofType(next.type === 'labeled_statement' ? named(next)[named(next).length - 1] ?? next : next, 'identifier').find((n) => n.text === moduleVar);
+    if (reads)
+      refuse(
+        `${stmt.text.trim()} sets ${moduleVar} to NULL, and the code that runs next reads ${moduleVar} (${next.text.split('\n')[0].trim().slice(0, 60)}); in exec ${moduleVar} stays the module, so that path would change: convert it by hand`,
+        stmt,
+      );
+    at = next;
+  }
+}
+
+/** Is `cond` true only when the module variable is NULL (`m == NULL`, `!m`, `!m && ...`)? */
+function onlyWhenNull(cond: Node, moduleVar: string): boolean {
+  const c = unparen(cond);
+  if (c.type === 'binary_expression' && field(c, 'operator')?.text === '&&') return onlyWhenNull(field(c, 'left')!, moduleVar) || onlyWhenNull(field(c, 'right')!, moduleVar);
+  if (c.type === 'unary_expression' && c.text.startsWith('!')) return isIdentifier(unparen(field(c, 'argument')!), moduleVar);
+  if (c.type === 'binary_expression' && field(c, 'operator')?.text === '==') {
+    const [l, r] = [unparen(field(c, 'left')!), unparen(field(c, 'right')!)];
+    return (isIdentifier(l, moduleVar) && isNullLiteral(r)) || (isIdentifier(r, moduleVar) && isNullLiteral(l));
+  }
+  return false;
+}
+
+/**
+ * Can exec reach the statement at all? An error label reached only from the create's NULL check
+ * (gone with the create) or from an `if (m == NULL ...)` (never true in exec), and not by falling
+ * through, is dead code there (pycrypto's strxor): what it does to m cannot matter.
+ */
+function reachableInExec(ctx: TransformContext, stmt: Node): boolean {
+  let first = stmt;
+  while (first.parent?.type !== 'labeled_statement') {
+    const prev = first.previousNamedSibling;
+    if (!prev || first.parent?.type !== 'compound_statement') return true;
+    if (prev.type === 'labeled_statement') {
+      first = named(prev)[named(prev).length - 1] ?? prev;
+      break;
+    }
+    first = prev;
+  }
+  const label = first.parent!;
+  const name = field(label, 'label')?.text;
+  const before = label.previousNamedSibling;
+  const last = (n: Node | null): Node | null => (n && n.type.startsWith('preproc_') ? last(n.lastNamedChild) : n);
+  const endsPath = (n: Node | null) => !!n && /^(return_statement|goto_statement)$/.test(last(n)?.type ?? '');
+  if (!endsPath(before)) return true;
+  const { moduleVar } = ctx.init;
+  return ofType(ctx.init.body, 'goto_statement').some(
+    (g) =>
+      field(g, 'label')?.text === name &&
+      !ctx.vanishes(g) &&
+      !(moduleVar && ancestorsUpTo(g, ctx.init.body).some((a) => a.type === 'if_statement' && onlyWhenNull(field(a, 'condition')!, moduleVar))),
+  );
+}
+
+function ancestorsUpTo(n: Node, top: Node): Node[] {
+  const out: Node[] = [];
+  for (let p = n.parent; p && p.id !== top.id; p = p.parent) out.push(p);
+  return out;
+}
+
 export const moduleDecrefs: Transform = {
   meta: { id: 'module-decrefs', description: 'remove Py_DECREF/Py_XDECREF/Py_CLEAR of the borrowed module' },
   apply(ctx) {
@@ -86,6 +156,7 @@ export const moduleDecrefs: Transform = {
         edits.push(replace(stmt.startIndex, stmt.endIndex, 'return -1;', id));
         continue;
       }
+      if (calleeName(call) === 'Py_CLEAR' && reachableInExec(ctx, stmt)) checkNothingReadsClearedModule(stmt, body, moduleVar);
       const removal = releaseRemoval(stmt);
       if (!removal) refuse(`${stmt.text} is the whole body of a ${stmt.parent!.type.replace(/_/g, ' ')}; convert it by hand`, stmt);
       deletions.push(removal);

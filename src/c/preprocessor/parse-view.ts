@@ -119,6 +119,8 @@ export function parseView(text: string, table: MacroTable, skip: readonly Range[
     let replacement: string | null = null;
     switch (role) {
       case 'empty':
+      case 'attribute':
+        // An attribute reads as nothing: tree-sitter knows `__attribute__`, not a macro spelling it.
         replacement = standInText(original, '');
         break;
       case 'block-open':

@@ -21,6 +21,8 @@ export type Role =
   | 'if-head'
   /** Only string literals: `STR(MAJOR)` in `STR(MAJOR) "." STR(MINOR)`. */
   | 'string'
+  /** Only `__attribute__((...))` or `__declspec(...)`: `MOD_VISIBILITY` before a function's header. */
+  | 'attribute'
   | 'other';
 
 /** The macro's expansion with its parameters left as their own names. */
@@ -54,11 +56,29 @@ function withoutPragmas(tokens: Expanded[]): Expanded[] {
   return out;
 }
 
+/** `__attribute__((...))` and `__declspec(...)` groups, nothing else. */
+function onlyAttributes(tokens: Expanded[]): boolean {
+  let i = 0;
+  while (i < tokens.length) {
+    if (!/^(__attribute__|__attribute|__declspec)$/.test(tokens[i].text) || tokens[i + 1]?.text !== '(') return false;
+    let depth = 0;
+    let j = i + 1;
+    for (; j < tokens.length; j++) {
+      if (tokens[j].text === '(') depth++;
+      else if (tokens[j].text === ')' && --depth === 0) break;
+    }
+    if (j >= tokens.length) return false;
+    i = j + 1;
+  }
+  return true;
+}
+
 function roleOfOne(macro: Macro, table: MacroTable): Role {
   const expansion = sampleExpansion(macro, table);
   if (!expansion) return 'other';
   const tokens = withoutPragmas(expansion);
   if (tokens.length === 0) return 'empty';
+  if (onlyAttributes(tokens)) return 'attribute';
   const opens = tokens.filter((t) => t.text === '{').length;
   const closes = tokens.filter((t) => t.text === '}').length;
   if (opens > closes) return 'block-open';
@@ -91,8 +111,10 @@ export function roleOf(name: string, table: MacroTable): Role {
   if (!known) cache.set(table, (known = new Map()));
   let role = known.get(name);
   if (role === undefined) {
-    const roles = new Set(table.definitions(name).map((m) => roleOfOne(m, table)));
+    // Defined as an attribute for GCC and as nothing elsewhere: both read as an attribute.
+    const roles = new Set(table.definitions(name).map((m) => roleOfOne(m, table)).map((r) => (r === 'empty' ? 'attribute' : r)));
     role = roles.size === 1 ? [...roles][0] : 'other';
+    if (role === 'attribute' && table.definitions(name).every((m) => roleOfOne(m, table) === 'empty')) role = 'empty';
     known.set(name, role);
   }
   return role;
