@@ -10,7 +10,8 @@ const MAX_DEPTH = 3;
 
 export function codeTokens(text: string, start: number, end: number, header: (name: string) => string | undefined = () => undefined, depth = 0): Token[] {
   const out: Token[] = [];
-  const directive = /^[ \t]*#[^\n]*(\\\r?\n[^\n]*)*/gm;
+  // A directive line and its backslash continuations.
+  const directive = /^[ \t]*#(?:[^\n\\]|\\(?!\r?\n))*(?:\\\r?\n(?:[^\n\\]|\\(?!\r?\n))*)*/gm;
   directive.lastIndex = start;
   let from = start;
   for (let m = directive.exec(text); m && m.index < end; m = directive.exec(text)) {
