@@ -751,10 +751,21 @@ const WEIGHTS = [
   [1, 'line-endings'],
 ];
 
-/** Mutant `index` of the run seeded `runSeed`: its seed fixture, bytes, macros and mutation list. */
+/** FNV-1a of a string: mixes a fixture's name into its mutants' seed. */
+function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * Mutant `index` of the run seeded `runSeed`: its seed fixture, bytes, macros and mutation list.
+ * The fixture is drawn from the run's list; the mutations from (run seed, index, fixture name), so
+ * `--seed S --only I --fixture NAME` makes the same mutant even after fixtures were added or removed.
+ */
 function makeMutant(seeds, runSeed, index) {
-  const rng = new Rng(mutantSeed(runSeed, index));
-  const seed = rng.pick(seeds);
+  const seed = new Rng(mutantSeed(runSeed, index)).pick(seeds);
+  const rng = new Rng(mutantSeed((runSeed ^ fnv1a(seed.name)) >>> 0, index));
   const m = new Mutant(seed);
   const want = rng.between(1, 3);
   const mutations = [];
@@ -1148,7 +1159,7 @@ function saveFinding(outDir, f, mutant, after, fx) {
   fs.writeFileSync(path.join(dir, 'finding.json'), JSON.stringify(f, null, 2) + '\n');
   const lines = [
     `kind: ${f.kind}`,
-    `seed: ${f.seed}  mutant: ${f.index}  (node scripts/fuzz.js --seed ${f.seed} --only ${f.index})`,
+    `seed: ${f.seed}  mutant: ${f.index}  (node scripts/fuzz.js --seed ${f.seed} --only ${f.index} --fixture ${f.fixture})`,
     `fixture: fixtures/${f.fixture}/${f.file}`,
     `options: ${JSON.stringify(f.options)}`,
     `feature macros: ${f.flags.length ? f.flags.join(' ') : '(none)'}`,
@@ -1165,7 +1176,7 @@ function saveFinding(outDir, f, mutant, after, fx) {
 
 /** One finding in a few lines, for the console. */
 function describeFinding(f) {
-  const head = `finding: mutant ${f.index} of fixtures/${f.fixture} (--seed ${f.seed} --only ${f.index}): ${f.kind}`;
+  const head = `finding: mutant ${f.index} of fixtures/${f.fixture} (--seed ${f.seed} --only ${f.index} --fixture ${f.fixture}): ${f.kind}`;
   const body = f.mutations.map((d) => `    ${d}`);
   if (f.reason) body.push(`    reason: ${f.reason}`);
   if (f.error) body.push(`    ${f.error.split('\n').slice(0, 3).join('\n    ')}`);

@@ -4,7 +4,7 @@
 // tests), its conversion compiles too in those settings. Findings go under --out.
 //
 //   node scripts/fuzz.js --count 2000 --seed 1 [--jobs 2] [--out fuzz-findings]
-//   node scripts/fuzz.js --seed 1 --only 1234 --print    # one mutant again: its mutations and text
+//   node scripts/fuzz.js --seed 1 --only 1234 --fixture minimal [--print]   # one finding again
 //
 // Exit 0 when there is no finding, 1 when there is, 2 on a usage error or a missing compiler.
 'use strict';
@@ -17,7 +17,9 @@ const USAGE = `usage: node scripts/fuzz.js [--count N] [--seed S] [--jobs J] [--
   --jobs J       gcc processes at once (default 2)
   --out DIR      where findings are written (default fuzz-findings/ in the current folder)
   --only I       run mutant I of the seed's run alone (reproduces a finding)
-  --fixture NAME mutate only this fixture (repeatable; this changes which mutants a seed makes)
+  --fixture NAME mutate only this fixture (repeatable). Mutant I of fixture NAME is the same with or
+                 without it, so --seed S --only I --fixture NAME reproduces a finding even after
+                 fixtures were added or removed (as long as NAME's input is unchanged)
   --print        with --only: print the mutant's mutations and text, run nothing
   --keep-temp    leave the temporary folder (its path is printed)`;
 
@@ -89,7 +91,12 @@ async function main() {
       process.stderr.write('fuzz: --print needs --only I\n');
       return 2;
     }
-    const m = lib.makeMutant(lib.loadSeeds(undefined, o.fixtures), o.seed, o.only);
+    const seeds = lib.loadSeeds(undefined, o.fixtures);
+    if (!seeds.length) {
+      process.stderr.write('fuzz: no fixture inputs to mutate (status "changed" or "failed")\n');
+      return 2;
+    }
+    const m = lib.makeMutant(seeds, o.seed, o.only);
     process.stdout.write(
       `seed ${o.seed} mutant ${o.only}: fixtures/${m.seed.name}/${m.seed.file}\nfeature macros: ${m.flags.join(' ') || '(none)'}\n` +
         m.mutations.map((d) => `  - ${d}\n`).join('') +

@@ -14,7 +14,7 @@ import { buildContext } from './context';
 import { checkExec, findFunction } from './exec-check';
 import { checkInitNotSplit, checkOutputSettings } from './output-check';
 import { same } from '../c/syntax';
-import { fileScopeFunctions, findModuleInit, functionName } from './module-init';
+import { fileScopeFunctions, findModuleInit, functionName, initFunctions } from './module-init';
 import type { ConvertOptions, GilChoice, InterpretersChoice } from './options';
 import { getParser, Lang, langForPath, Node, parseProblems, parseWith } from '../c/parse';
 import type { SiblingSource } from '../c/sibling-sources';
@@ -163,6 +163,11 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
   };
   try {
     const parse = (t: string) => trees.root(t);
+    const refuseSplitInit = (t: string) => {
+      const { entry, work } = initFunctions(readable(t).root, t, tableOf(t));
+      const fns = [entry, work].filter((f): f is Node => !!f);
+      if (fns.length) checkInitNotSplit(t, fns.length === 2 && same(fns[0], fns[1]) ? [fns[0]] : fns);
+    };
     // Each text is read once through the preprocessor layer (its C view): the input's reading
     // serves both its error count and, when no preparation changed the text, the conversion itself.
     const views = new CViews(parse, lang, env.headers ?? []);
@@ -173,6 +178,9 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     history = [];
     for (const prep of PREPARATIONS) {
       rule = prep.meta.id;
+      // Once the Python 2 side is gone, a header still split by a conditional is refused before any
+      // other preparation writes next to it (a definition hoisted between PyMODINIT_FUNC and the name).
+      if (prep !== PREPARATIONS[0]) refuseSplitInit(current);
       // Until it has nothing left to do: resolving an outer conditional can reveal an inner one.
       for (let round = 0; round < 4; round++) {
         const text0 = current;

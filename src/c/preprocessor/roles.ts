@@ -97,9 +97,11 @@ function roleOfOne(macro: Macro, table: MacroTable): Role {
     if (end === tokens.length - 1) return 'if-head';
   }
   // A complete statement: ends with its own `;`, or is a compound statement that starts with a
-  // keyword. A bare `{ ... }` may as well be an initializer (PyModuleDef_HEAD_INIT).
+  // keyword, or a block with statements in it. A bare `{ ... }` without `;` may as well be an
+  // initializer (PyModuleDef_HEAD_INIT).
   const last = tokens[tokens.length - 1].text;
-  if (last === ';' || (last === '}' && /^(if|for|while|switch|do)$/.test(tokens[0].text))) return 'statement';
+  const compound = last === '}' && (/^(if|for|while|switch|do)$/.test(tokens[0].text) || (tokens[0].text === '{' && tokens.some((t) => t.text === ';')));
+  if (last === ';' || compound) return 'statement';
   return 'other';
 }
 
