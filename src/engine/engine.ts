@@ -225,7 +225,16 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       checkEditsOutsideErrors(root, edits);
       checkEditsOutsideMasked(edits, masked, conditionals);
       checkEditsOutsideStandIns(current, edits, standIns);
-      const output = applyEdits(current, edits, eol);
+      let output: string;
+      try {
+        output = applyEdits(current, edits, eol);
+      } catch (e) {
+        // Two rules want the same code (a comment after a NULL check, an init with nothing left
+        // for exec and an "already loaded" check): a shape the rules do not agree on, refused there.
+        if (!(e instanceof OverlappingEditsError)) throw e;
+        const line = lineOf(current, Math.max(e.first.start, e.second.start));
+        throw new Refusal(`${e.first.rule ?? 'one rule'} and ${e.second.rule ?? 'another'} would both change the code at line ${line}, a shape they do not handle together yet; convert it by hand`, line);
+      }
       rule = 'exec-check';
       if (ctx.hasExec) {
         const fn = findFunction(readable(output).root, ctx.names.exec);
