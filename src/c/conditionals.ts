@@ -94,30 +94,25 @@ const NO_MARKERS: ReadonlySet<string> = new Set();
 
 /** Object-like macros defined (empty or as 1) only inside the Python 3 branch of a version test. */
 function py3Markers(text: string, conditionals: Conditional[]): ReadonlySet<string> {
-  const inside: { name: string; at: number }[] = [];
-  for (const c of conditionals) {
-    const b = isVersionConditional(c) ? py3Branch(c) : null;
-    if (!b) continue;
-    const body = text.slice(b.bodyStart, b.bodyEnd);
-    for (const m of body.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]*(1)?[ \t]*(\/\*.*\*\/|\/\/.*)?\r?$/gm))
-      inside.push({ name: m[1], at: b.bodyStart + m.index! });
-  }
-  const out = new Set<string>();
-  for (const { name, at } of inside) {
-    const elsewhere = [...text.matchAll(new RegExp(`^[ \\t]*#[ \\t]*(define|undef)[ \\t]+${name}\\b`, 'gm'))].some((m) => m.index !== at);
-    if (!elsewhere) out.add(name);
-  }
-  return out;
+  return markersOn(text, conditionals, true);
 }
 
 /** Object-like macros defined only inside a branch Python 3 does not take, of a version test. */
 function py2Markers(text: string, conditionals: Conditional[]): ReadonlySet<string> {
+  return markersOn(text, conditionals, false);
+}
+
+/**
+ * Object-like macros (empty or 1) defined in the branches of version tests that Python 3 takes
+ * (`py3`) or does not take, and defined or undefined nowhere else in the file.
+ */
+function markersOn(text: string, conditionals: Conditional[], py3: boolean): ReadonlySet<string> {
   const inside: { name: string; at: number }[] = [];
   for (const c of conditionals) {
     if (!isVersionConditional(c)) continue;
     const taken = py3Branch(c);
     for (const b of c.branches) {
-      if (b === taken) continue;
+      if ((b === taken) !== py3) continue;
       const body = text.slice(b.bodyStart, b.bodyEnd);
       for (const m of body.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]*(1)?[ \t]*(\/\*.*\*\/|\/\/.*)?\r?$/gm))
         inside.push({ name: m[1], at: b.bodyStart + m.index! });
