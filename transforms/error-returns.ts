@@ -6,7 +6,8 @@
  * - `return m;` returns the module: success, `return 0;`.
  * - `m = NULL;` is how some inits turn a shared `return m;` into a failure. It becomes `return -1;`
  *   when the next thing that runs is that `return m;`, and simply goes when the next thing is already
- *   a failing return.
+ *   a failing return. When code after it reads m first, it stays, and `return m;` becomes
+ *   `return m != NULL ? 0 : -1;` (see `moduleNullingsThatAreRead` in module-decrefs).
  *
  * `goto` error paths need no rule of their own: the label's block is ordinary code in the exec
  * function, so its `return NULL;` becomes `return -1;` and its `Py_DECREF(m)` goes (module-decrefs),
@@ -25,7 +26,7 @@ import { indentationAt, lineOf } from '../src/c/text';
 import { fileMacros } from '../src/c/macros';
 import { invocationArgs } from '../src/c/macro-expansion';
 import { codeMatches, nonCodeRanges } from '../src/c/non-code';
-import { moduleCleanupBlocks } from './module-decrefs';
+import { moduleCleanupBlocks, moduleNullingsThatAreRead } from './module-decrefs';
 
 /** C-API functions that set an exception and always return NULL. */
 const ALWAYS_NULL = new Set([
@@ -64,8 +65,11 @@ function rewriteReturn(ctx: TransformContext, ret: Node, id: string): Edit[] {
   const value = named(ret)[0];
   if (!value) refuse(`"return;" in PyInit_${ctx.init.name}`, ret);
   if (isNullLiteral(value)) return [replace(value.startIndex, value.endIndex, '-1', id)];
-  if (ctx.init.moduleVar && isIdentifier(unparen(value), ctx.init.moduleVar))
-    return [replace(value.startIndex, value.endIndex, '0', id)];
+  if (ctx.init.moduleVar && isIdentifier(unparen(value), ctx.init.moduleVar)) {
+    // m may be NULL here in exec too (module-decrefs' moduleNullingsThatAreRead): say which.
+    const nullable = moduleNullingsThatAreRead(ctx).length > 0;
+    return [replace(value.startIndex, value.endIndex, nullable ? `${ctx.init.moduleVar} != NULL ? 0 : -1` : '0', id)];
+  }
   const call = unparen(value);
   // `return MOD_ERROR_VAL;` / `return MOD_SUCCESS_VAL(m);` (the MOD_INIT idiom): see through the macro.
   const expanded = expandReturnMacro(ctx, call);
@@ -108,8 +112,10 @@ function rewriteModuleNulling(ctx: TransformContext, id: string): Edit[] {
   const assignments = ofType(body, 'assignment_expression').filter(
     (n) => isIdentifier(field(n, 'left'), moduleVar) && !ctx.vanishes(n) && !cleanups.some((c) => isInside(n, c)),
   );
+  const kept = moduleNullingsThatAreRead(ctx);
   for (const a of assignments) {
     const stmt = a.parent!;
+    if (kept.some((k) => same(k, stmt))) continue;
     if (!isNullLiteral(field(a, 'right')) || stmt.type !== 'expression_statement')
       refuse(`the module variable ${moduleVar} is reassigned (${a.text}); convert it by hand`, a);
     const next = continuation(stmt, body);

@@ -2,7 +2,8 @@
  * The module passed to exec is borrowed: `Py_DECREF(m)`, `Py_XDECREF(m)` and `Py_CLEAR(m)` go
  * (a DECREF there frees the module under the import machinery's feet). Cleanups of other objects stay.
  * `Py_CLEAR(m)` also sets m to NULL, so where it leads straight to `return m;` it becomes the
- * failing `return -1;` instead.
+ * failing `return -1;` instead, and where later code reads m it becomes `m = NULL;` (see
+ * `moduleNullingsThatAreRead`).
  */
 import { Edit, replace } from '../src/engine/edits';
 import { continuation } from '../src/c/control-flow';
@@ -10,7 +11,7 @@ import type { Node } from '../src/c/parse';
 import { refuse } from '../src/engine/refusal';
 import { removeStatements } from '../src/engine/removal';
 import type { Transform, TransformContext } from '../src/engine/transform';
-import { callArgs, calleeName, field, isIdentifier, isInside, isNullLiteral, isPure, named, nextStatement, ofType, unparen } from '../src/c/syntax';
+import { callArgs, calleeName, field, isIdentifier, isInside, isNullLiteral, isPure, named, nextStatement, ofType, same, unparen } from '../src/c/syntax';
 import { returnsModule } from './error-returns';
 
 const RELEASES = new Set(['Py_DECREF', 'Py_XDECREF', 'Py_CLEAR', 'Py_DecRef', 'Py_XDecRef']);
@@ -69,24 +70,54 @@ function findCleanupBlocks(ctx: TransformContext): Node[] {
 }
 
 /**
- * `Py_CLEAR(m)` also sets m to NULL, and the code after it may test that (pycrypto: `errout:
- * Py_CLEAR(m); goto out;` ... `out: if (m == NULL) ...; return m;`). Once the clear is gone m is
- * the borrowed module, never NULL, and that path would return 0 with an exception set: refused
- * when anything that runs after the clear, up to a return, reads m.
+ * `Py_CLEAR(m)` and `m = NULL;` set m to NULL, and the code after them may test that (pycrypto:
+ * `errout: Py_CLEAR(m); goto out;` ... `out: if (m == NULL && !PyErr_Occurred()) ...; return m;`).
+ * Removing the clear would leave m the module on that path, and it would return 0 with an
+ * exception set. So where anything that runs after such a statement (up to a return) reads m, exec
+ * keeps m NULL there as the original did: `Py_CLEAR(m);` becomes `m = NULL;` (exec does not own
+ * the module, the import machinery drops it on failure), and every `return m;` becomes
+ * `return m != NULL ? 0 : -1;` (error-returns). These are those statements.
  */
-function checkNothingReadsClearedModule(stmt: Node, body: Node, moduleVar: string): void {
+const nullingsRead = new WeakMap<TransformContext, Node[]>();
+
+export function moduleNullingsThatAreRead(ctx: TransformContext): Node[] {
+  // Asked by both this rule and error-returns for the same conversion.
+  let found = nullingsRead.get(ctx);
+  if (!found) nullingsRead.set(ctx, (found = findNullingsThatAreRead(ctx)));
+  return found;
+}
+
+function findNullingsThatAreRead(ctx: TransformContext): Node[] {
+  const { body, moduleVar } = ctx.init;
+  if (!moduleVar || !ctx.hasExec) return [];
+  const cleanups = moduleCleanupBlocks(ctx);
+  const clears = releasesOf(body, moduleVar)
+    .filter((c) => calleeName(c) === 'Py_CLEAR' && c.parent?.type === 'expression_statement')
+    .map((c) => c.parent!);
+  const assignments = ofType(body, 'assignment_expression')
+    .filter((a) => isIdentifier(field(a, 'left'), moduleVar) && isNullLiteral(field(a, 'right')) && a.parent?.type === 'expression_statement')
+    .map((a) => a.parent!);
+  return [...clears, ...assignments].filter(
+    (stmt) =>
+      !ctx.vanishes(stmt) &&
+      !cleanups.some((c) => isInside(stmt, c)) &&
+      !returnsModule(continuation(stmt, body), moduleVar) &&
+      reachableInExec(ctx, stmt) &&
+      readAfter(stmt, body, moduleVar),
+  );
+}
+
+/** Does anything that runs after `stmt`, up to a return, read the module variable? */
+function readAfter(stmt: Node, body: Node, moduleVar: string): boolean {
   let at: Node = stmt;
   for (let step = 0; step < 50; step++) {
     const next = continuation(at, body);
-    if (next === 'end' || next === 'unknown' || next.type === 'return_statement') return;
-    const reads = ofType(next.type === 'labeled_statement' ? named(next)[named(next).length - 1] ?? next : next, 'identifier').find((n) => n.text === moduleVar);
-    if (reads)
-      refuse(
-        `${stmt.text.trim()} sets ${moduleVar} to NULL, and the code that runs next reads ${moduleVar} (${next.text.split('\n')[0].trim().slice(0, 60)}); in exec ${moduleVar} stays the module, so that path would change: convert it by hand`,
-        stmt,
-      );
+    if (next === 'end' || next === 'unknown' || next.type === 'return_statement') return false;
+    const scope = next.type === 'labeled_statement' ? named(next)[named(next).length - 1] ?? next : next;
+    if (ofType(scope, 'identifier').some((n) => n.text === moduleVar)) return true;
     at = next;
   }
+  return false;
 }
 
 /** Is `cond` true only when the module variable is NULL (`m == NULL`, `!m`, `!m && ...`)? */
@@ -156,7 +187,10 @@ export const moduleDecrefs: Transform = {
         edits.push(replace(stmt.startIndex, stmt.endIndex, 'return -1;', id));
         continue;
       }
-      if (calleeName(call) === 'Py_CLEAR' && reachableInExec(ctx, stmt)) checkNothingReadsClearedModule(stmt, body, moduleVar);
+      if (moduleNullingsThatAreRead(ctx).some((n) => same(n, stmt))) {
+        edits.push(replace(stmt.startIndex, stmt.endIndex, `${moduleVar} = NULL;`, id));
+        continue;
+      }
       const removal = releaseRemoval(stmt);
       if (!removal) refuse(`${stmt.text} is the whole body of a ${stmt.parent!.type.replace(/_/g, ' ')}; convert it by hand`, stmt);
       deletions.push(removal);
