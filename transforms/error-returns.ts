@@ -26,7 +26,7 @@ import { indentationAt, lineOf } from '../src/c/text';
 import { fileMacros } from '../src/c/macros';
 import { invocationArgs } from '../src/c/macro-expansion';
 import { codeMatches, nonCodeRanges } from '../src/c/non-code';
-import { moduleCleanupBlocks, moduleNullingsThatAreRead } from './module-decrefs';
+import { moduleCleanupBlocks, moduleNullingsThatAreRead, returnsAfterModuleNulling } from './module-decrefs';
 
 /** C-API functions that set an exception and always return NULL. */
 const ALWAYS_NULL = new Set([
@@ -67,7 +67,7 @@ function rewriteReturn(ctx: TransformContext, ret: Node, id: string): Edit[] {
   if (isNullLiteral(value)) return [replace(value.startIndex, value.endIndex, '-1', id)];
   if (ctx.init.moduleVar && isIdentifier(unparen(value), ctx.init.moduleVar)) {
     // m may be NULL here in exec too (module-decrefs' moduleNullingsThatAreRead): say which.
-    const nullable = moduleNullingsThatAreRead(ctx).length > 0;
+    const nullable = returnsAfterModuleNulling(ctx).some((r) => same(r, ret));
     return [replace(value.startIndex, value.endIndex, nullable ? `${ctx.init.moduleVar} != NULL ? 0 : -1` : '0', id)];
   }
   const call = unparen(value);

@@ -49,7 +49,9 @@ export function moduleCleanupBlocks(ctx: TransformContext): Node[] {
 
 function findCleanupBlocks(ctx: TransformContext): Node[] {
   const { body, moduleVar } = ctx.init;
-  if (!moduleVar || !ctx.hasExec) return [];
+  // A file-scope module variable must end up NULL where the original's did (module-decrefs keeps
+  // its clears), so its cleanup blocks are not removed whole.
+  if (!moduleVar || !ctx.hasExec || ctx.init.globalModule) return [];
   const releasesOrNulls = (st: Node) => {
     if (st.type !== 'expression_statement') return false;
     const e = named(st)[0];
@@ -76,7 +78,8 @@ function findCleanupBlocks(ctx: TransformContext): Node[] {
  * exception set. So where anything that runs after such a statement (up to a return) reads m, exec
  * keeps m NULL there as the original did: `Py_CLEAR(m);` becomes `m = NULL;` (exec does not own
  * the module, the import machinery drops it on failure), and every `return m;` becomes
- * `return m != NULL ? 0 : -1;` (error-returns). These are those statements.
+ * `return m != NULL ? 0 : -1;` (error-returns). These are those statements; for a file-scope
+ * module variable (hiredis' `mod_hiredis`), which other functions read later, all of them.
  */
 const nullingsRead = new WeakMap<TransformContext, Node[]>();
 
@@ -97,14 +100,34 @@ function findNullingsThatAreRead(ctx: TransformContext): Node[] {
   const assignments = ofType(body, 'assignment_expression')
     .filter((a) => isIdentifier(field(a, 'left'), moduleVar) && isNullLiteral(field(a, 'right')) && a.parent?.type === 'expression_statement')
     .map((a) => a.parent!);
+  // A file-scope module variable is read by other functions too, later: every clear stays a clear.
+  const global = !!ctx.init.globalModule;
   return [...clears, ...assignments].filter(
     (stmt) =>
       !ctx.vanishes(stmt) &&
       !cleanups.some((c) => isInside(stmt, c)) &&
-      !returnsModule(continuation(stmt, body), moduleVar) &&
       reachableInExec(ctx, stmt) &&
-      readAfter(stmt, body, moduleVar),
+      (global || (!returnsModule(continuation(stmt, body), moduleVar) && readAfter(stmt, body, moduleVar))),
   );
+}
+
+/** The `return m;` statements that a path through one of those statements reaches. */
+export function returnsAfterModuleNulling(ctx: TransformContext): Node[] {
+  const { body } = ctx.init;
+  const out: Node[] = [];
+  for (const stmt of moduleNullingsThatAreRead(ctx)) {
+    let at: Node = stmt;
+    for (let step = 0; step < 50; step++) {
+      const next = continuation(at, body);
+      if (next === 'end' || next === 'unknown') break;
+      if (next.type === 'return_statement') {
+        out.push(next);
+        break;
+      }
+      at = next;
+    }
+  }
+  return out;
 }
 
 /** Does anything that runs after `stmt`, up to a return, read the module variable? */
@@ -183,12 +206,12 @@ export const moduleDecrefs: Transform = {
       if (cleanups.some((c) => isInside(call, c))) continue;
       const stmt = call.parent!;
       if (stmt.type !== 'expression_statement') refuse(`${call.text} is part of a larger expression; convert it by hand`, call);
-      if (calleeName(call) === 'Py_CLEAR' && returnsModule(continuation(stmt, body), moduleVar)) {
-        edits.push(replace(stmt.startIndex, stmt.endIndex, 'return -1;', id));
-        continue;
-      }
       if (moduleNullingsThatAreRead(ctx).some((n) => same(n, stmt))) {
         edits.push(replace(stmt.startIndex, stmt.endIndex, `${moduleVar} = NULL;`, id));
+        continue;
+      }
+      if (calleeName(call) === 'Py_CLEAR' && returnsModule(continuation(stmt, body), moduleVar)) {
+        edits.push(replace(stmt.startIndex, stmt.endIndex, 'return -1;', id));
         continue;
       }
       const removal = releaseRemoval(stmt);

@@ -63,7 +63,9 @@ function checkPoint(ctx: TransformContext): number {
     (/^preproc_(if|ifdef)$/.test(s.type) &&
       named(s).every((c) => c.type === 'declaration' || same(c, field(s, 'name')) || same(c, field(s, 'condition')) || (/^preproc_(else|elif)$/.test(c.type) && isDeclarations(c)))) ||
     (/^preproc_(else|elif)$/.test(s.type) && named(s).every((c) => c.type === 'declaration' || same(c, field(s, 'condition'))));
-  const statements = named(ctx.init.body).filter((s) => !ctx.vanishes(s));
+  // A rewritten create (`other = m;`, `mod_global = module;`) stays a statement: the check goes
+  // above it, or a refused second exec would already have repointed the global.
+  const statements = named(ctx.init.body).filter((s) => !ctx.vanishes(s) || ctx.init.rewrites.some((r) => same(r.node, s)));
   const first = statements.find((s) => !isDeclarations(s));
   if (!first) return ctx.init.body.lastChild!.startIndex;
   // Above the comment that introduces the statement, not between them.

@@ -57,7 +57,7 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
   const findings = auditState(root);
   const touched = stateTouchedBy(findings, init.body);
   const bodyWords = new Set(init.body.text.match(/[A-Za-z_]\w*/g) ?? []);
-  const paramName = init.moduleVar ?? freeName(bodyWords, ['module', 'mod', 'm']);
+  const paramName = init.globalModule?.param ?? init.moduleVar ?? freeName(bodyWords, ['module', 'mod', 'm']);
   const param = { name: paramName, text: init.paramText ?? `PyObject *${paramName}` };
   // A helper that did the init becomes exec even when it does little: PyInit no longer calls it.
   const hasExec = !!init.helperCall || hasWorkToExecute(init);

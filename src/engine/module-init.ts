@@ -51,6 +51,12 @@ export interface ModuleInit {
   def: ModuleDef;
   /** The user's variable for the module, or null when the init is `return PyModule_Create(&def);`. */
   moduleVar: string | null;
+  /**
+   * When that variable is a file-scope one (hiredis: `mod_hiredis = PyModule_Create(&def);`, which
+   * other functions read): exec's parameter gets this other name, and the create becomes
+   * `mod_hiredis = module;`, so every later use of the variable still sees the module.
+   */
+  globalModule: { param: string } | null;
   /** How the module variable was declared (`PyObject *m`), to write the exec parameter the same way. */
   paramText: string | null;
   /** Statements and declarators that disappear with the create call (it cannot fail in exec). */
@@ -195,6 +201,18 @@ function createdDefinition(create: Node, text: string): string | null {
   return id?.type === 'identifier' ? id.text : null;
 }
 
+/** Is `fn`'s whole body `return PyInit_other();`, with `PyInit_other` another of `inits`? */
+function forwardsToAnotherInit(fn: Node, inits: Node[], text: string, table?: MacroTable): boolean {
+  const body = field(fn, 'body');
+  const statements = body ? named(body).filter((s) => s.type !== 'comment') : [];
+  if (statements.length !== 1 || statements[0].type !== 'return_statement') return false;
+  const value = named(statements[0])[0];
+  const call = value ? unparen(value) : null;
+  if (!call || call.type !== 'call_expression' || callArgs(call).length !== 0) return false;
+  const callee = calleeName(call);
+  return inits.some((other) => !same(other, fn) && initFunctionName(other, text, table) === callee);
+}
+
 /** Returns the init, null when the file has no module init at all, or throws a Refusal. */
 export function findModuleInit(root: Node, table?: MacroTable): ModuleInit | null {
   const text = root.text;
@@ -212,8 +230,11 @@ export function findModuleInit(root: Node, table?: MacroTable): ModuleInit | nul
       mention ?? creates[0],
     );
   }
-  if (inits.length > 1) refuse(`this file defines ${inits.length} PyInit_ functions; convert one module per file by hand`, inits[1]);
-  const entry = inits[0];
+  // `PyInit___init__(void) { return PyInit_apsw(); }` (apsw, for Windows' linker) only hands on
+  // what the other returns, which after conversion is the definition: it may stay as it is.
+  const own = inits.filter((f) => !forwardsToAnotherInit(f, inits, text, table));
+  if (own.length > 1) refuse(`this file defines ${own.length} PyInit_ functions; convert one module per file by hand`, own[1]);
+  const entry = own[0] ?? inits[0];
   const name = initFunctionName(entry, text, table)!.slice('PyInit_'.length);
   const entryBody = field(entry, 'body');
   checkParses(entry, entryBody, name);
@@ -249,7 +270,7 @@ export function findModuleInit(root: Node, table?: MacroTable): ModuleInit | nul
   if (use)
     refuse(`PyInit_${name} uses the module definition ${def.name} beyond PyModule_Create (filled in at run time?); fill it in statically, then run again`, use);
 
-  return { name, entry, fn, helperCall, body, create, def, defSetup, ...moduleVariable(create, body, name) };
+  return { name, entry, fn, helperCall, body, create, def, defSetup, ...moduleVariable(root, create, body, name) };
 }
 
 /** Fields CPython reads when it creates the module from the definition (m_slots and m_size are the conversion's). */
@@ -339,13 +360,14 @@ function findModuleDef(root: Node, body: Node, defName: string): ModuleDef {
 
 /** Works out which variable holds the module and what disappears with the create call. */
 function moduleVariable(
+  root: Node,
   create: Node,
   body: Node,
   name: string,
-): Pick<ModuleInit, 'moduleVar' | 'paramText' | 'vanishing' | 'directReturn' | 'rewrites'> {
+): Pick<ModuleInit, 'moduleVar' | 'globalModule' | 'paramText' | 'vanishing' | 'directReturn' | 'rewrites'> {
   const parent = create.parent!;
   if (parent.type === 'return_statement') {
-    return { moduleVar: null, paramText: null, vanishing: [], directReturn: parent, rewrites: [] };
+    return { moduleVar: null, globalModule: null, paramText: null, vanishing: [], directReturn: parent, rewrites: [] };
   }
   // PyObject *m = PyModule_Create(&def);
   if (parent.type === 'init_declarator') {
@@ -354,6 +376,7 @@ function moduleVariable(
     if (!varNode || !same(declaration.parent, body)) refuse(`unexpected declaration of the module variable`, parent);
     return {
       moduleVar: varNode.text,
+      globalModule: null,
       paramText: paramTextFor(declaration, parent),
       vanishing: [declarationPart(declaration, parent), ...nullCheckAfter(declaration, varNode.text)],
       directReturn: null,
@@ -370,8 +393,7 @@ function moduleVariable(
       targets.unshift(field(outer, 'left')!);
     }
     const locals = targets.filter((t) => t.type === 'identifier' && localDeclaration(body, t.text));
-    if (locals.length === 0)
-      refuse(`the module is stored in ${targets.map((t) => t.text).join(' and ')}, not in a local variable of PyInit_${name}; convert it by hand`, parent);
+    if (locals.length === 0) return globalModuleVariable(root, body, create, parent, outer, targets, name);
     const moduleVar = locals[0].text;
     const decl = localDeclaration(body, moduleVar)!;
     const vanishing = [declarationPart(decl.declaration, decl.declarator)];
@@ -389,11 +411,69 @@ function moduleVariable(
         refuse(`PyModule_Create is used inside an expression this tool does not recognise; convert it by hand`, create);
       vanishing.push(ifStmt);
     }
-    return { moduleVar, paramText: paramTextFor(decl.declaration, decl.declarator), vanishing, directReturn: null, rewrites };
+    return { moduleVar, globalModule: null, paramText: paramTextFor(decl.declaration, decl.declarator), vanishing, directReturn: null, rewrites };
   }
   if (parent.type === 'argument_list' || parent.type === 'initializer_list')
     refuse(`the new module is handed straight to another object (${parent.parent?.text.slice(0, 60)}): an RAII wrapper or a helper owns it, and exec cannot; convert it by hand`, create);
   refuse(`PyModule_Create is used in an expression this tool does not recognise (${parent.text.slice(0, 60)}); convert it by hand`, create);
+}
+
+/**
+ * `mod_hiredis = PyModule_Create(&def);` where `mod_hiredis` is a file-scope `PyObject *` that other
+ * functions read. In exec the module is the parameter, so the statement becomes
+ * `mod_hiredis = module;`: a borrowed reference, as the original's was once PyInit returned it.
+ * Refused when the variable is read before that statement (what it held then is not the module),
+ * or when the statement is anything but a plain assignment in the init's body.
+ */
+function globalModuleVariable(
+  root: Node,
+  body: Node,
+  create: Node,
+  assignment: Node,
+  outer: Node,
+  targets: Node[],
+  name: string,
+): Pick<ModuleInit, 'moduleVar' | 'globalModule' | 'paramText' | 'vanishing' | 'directReturn' | 'rewrites'> {
+  const stored = targets.map((t) => t.text).join(' and ');
+  const target = targets[0];
+  const stmt = outer.parent;
+  if (
+    targets.length !== 1 ||
+    target.type !== 'identifier' ||
+    !fileScopeVariable(root, target.text) ||
+    stmt?.type !== 'expression_statement' ||
+    !same(stmt.parent, body)
+  )
+    refuse(`the module is stored in ${stored}, not in a local variable of PyInit_${name}; convert it by hand`, assignment);
+  const global = target.text;
+  const readBefore = ofType(body, 'identifier').find((n) => n.text === global && n.endIndex <= stmt.startIndex);
+  if (readBefore)
+    refuse(`PyInit_${name} uses ${global}, where the module will be stored, before it creates the module; convert it by hand`, readBefore);
+  const bodyWords = new Set(body.text.match(/[A-Za-z_]\w*/g) ?? []);
+  const param = ['module', 'mod', 'm', 'self_module'].find((c) => !bodyWords.has(c)) ?? 'module_';
+  return {
+    moduleVar: global,
+    globalModule: { param },
+    paramText: `PyObject *${param}`,
+    vanishing: nullCheckAfter(stmt, global),
+    directReturn: null,
+    rewrites: [{ node: stmt, text: `${global} = ${param};` }],
+  };
+}
+
+/** Is `name` a variable declared at file scope (not `extern`, not a function)? */
+function fileScopeVariable(root: Node, name: string): boolean {
+  const scopes = [root, ...ofType(root, ['linkage_specification', 'declaration_list', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif'])];
+  return scopes.some((scope) =>
+    named(scope).some(
+      (d) =>
+        d.type === 'declaration' &&
+        declarators(d).some((x) => {
+          const inner = x.type === 'init_declarator' ? field(x, 'declarator') : x;
+          return inner?.type !== 'function_declarator' && innermostIdentifier(inner)?.text === name;
+        }),
+    ),
+  );
 }
 
 function innermostIdentifier(n: Node | null): Node | null {
