@@ -66,7 +66,7 @@ describe('bulk-pr, local only', () => {
     expect(message.split('\n')[0]).toBe('Convert textbook_spam to multi-phase initialization (PEP 489)');
     expect(message).toContain('Declares (textbook_spam):\n  multiple interpreters: Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED\n  GIL: Py_MOD_GIL_USED');
     expect(message).toContain('src/spam/textbook_spam.c:\n- turn the PyInit_<name> function into the static exec function\n');
-    expect(message).toContain('Once-per-process guard added to textbook_spam');
+    expect(message).toContain('No once-per-process guard in textbook_spam; its first exec is replayed');
     expect(message).toContain('PEP 684');
     expect(message.split('\n').every((l) => l.length <= 72)).toBe(true);
 
@@ -80,9 +80,9 @@ describe('bulk-pr, local only', () => {
     expect(body).toContain('[PEP 703]');
     expect(body).toContain('| `Py_mod_multiple_interpreters` | `Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED` | what the audit recommends: 1 Python objects in C globals (SpamError)');
     expect(body).toContain('| `Py_mod_gil` | `Py_MOD_GIL_USED` |');
-    expect(body).toContain('| `Py_mod_exec` | `textbook_spam_exec` |');
+    expect(body).toContain('| `Py_mod_exec` | `textbook_spam_exec_once` |');
     expect(body).toContain('`SpamError` at `src/spam/textbook_spam.c:4`');
-    expect(body).toContain('**added.** Exec refuses to run twice in one process: it uses SpamError');
+    expect(body).toContain('Not added; the first exec is replayed instead: A re-import or a legacy subinterpreter runs exec again');
     expect(body).toContain('Not verified: verification turned off');
     expect(body).toContain('git switch pep489/textbook_spam');
     expect(body).toContain('## What to review');

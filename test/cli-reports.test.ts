@@ -21,18 +21,18 @@ function repo(): string {
 }
 
 describe('--report', () => {
-  test('a markdown table of files with status, module, slots, guard; refusals with file:line', () => {
+  test('a markdown table of files with status, module, slots, second exec; refusals with file:line', () => {
     const dir = repo();
     const r = runCli(['--check', '--report', 'summary.md', 'ext'], dir);
     expect(r.code).toBe(3);
     const md = fs.readFileSync(path.join(dir, 'summary.md'), 'utf8');
     expect(md).toContain('**2** to convert, **1** unchanged, **1** skipped (no module init), **1** failed');
-    expect(md).toContain('| file | status | module | slots declared | once-per-process guard |\n|---|---|---|---|---|\n');
+    expect(md).toContain('| file | status | module | slots declared | second exec in one process |\n|---|---|---|---|---|\n');
     const row = (file: string) => md.split('\n').find((l) => l.startsWith(`| \`${file}`))!;
     expect(row('ext/spam.c')).toMatch(
-      /^\| `ext\/spam\.c` \| would convert \| `textbook_spam` \| `Py_mod_exec`<br>`Py_mod_multiple_interpreters`: not-supported<br>`Py_mod_gil`: used \| added: .*SpamError.* \|$/,
+      /^\| `ext\/spam\.c` \| would convert \| `textbook_spam` \| `Py_mod_exec`<br>`Py_mod_multiple_interpreters`: not-supported<br>`Py_mod_gil`: used \| gets the first exec's attributes: .*SpamError.* \|$/,
     );
-    expect(row('ext/min.c')).toMatch(/\| `minimal` \| .* \| not needed \|$/);
+    expect(row('ext/min.c')).toMatch(/\| `minimal` \| .* \| no exec \|$/);
     expect(row('ext/done.c')).toMatch(/^\| `ext\/done\.c` \| unchanged \|/);
     expect(row('ext/state.c:14')).toMatch(/^\| `ext\/state\.c:14` \| refused \| `refuse_pystate_findmodule` \|/);
     expect(md).not.toContain('plain.c');

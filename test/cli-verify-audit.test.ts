@@ -60,15 +60,15 @@ describe('audit', () => {
     expect(text.stdout).toMatch(/spam\.c:\d+: SpamError \[pyobject\]/);
     const r = runCli(['audit', '--json', '.'], dir);
     const report = JSON.parse(r.stdout) as {
-      modules: { file: string; state: { name: string; kind: string; line: number }[]; recommendation: { multiple_interpreters: string; once_per_process_guard: boolean } }[];
+      modules: { file: string; state: { name: string; kind: string; line: number }[]; recommendation: { multiple_interpreters: string; once_per_process_guard: boolean; second_exec: string } }[];
     };
     const spam = report.modules.find((m) => m.file === 'spam.c')!;
     expect(spam.state.map((s) => s.name)).toContain('SpamError');
-    expect(spam.recommendation).toMatchObject({ multiple_interpreters: 'not-supported', once_per_process_guard: true });
+    expect(spam.recommendation).toMatchObject({ multiple_interpreters: 'not-supported', once_per_process_guard: false, second_exec: 'replay' });
     const pure = report.modules.find((m) => m.file === 'pure.c')!;
     expect(pure.state).toEqual([]);
     expect(pure.recommendation.multiple_interpreters).not.toBe('not-supported');
-    expect(pure.recommendation.once_per_process_guard).toBe(false);
+    expect(pure.recommendation).toMatchObject({ once_per_process_guard: false, second_exec: 'runs-again' });
     expect(snapshot(dir)).toEqual(before);
   });
 });

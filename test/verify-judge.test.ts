@@ -181,8 +181,30 @@ describe('probe 6 and the rest', () => {
     expect(judge(r, interpreter(10), undefined, true).probes.multiphase).toEqual({ ok: false, detail: 'm_size is -1: multi-phase init needs m_size >= 0' });
   });
 
-  test('re-import that hands back the same function objects did not run exec again', () => {
-    const r = run([], { reimport: { reimported: true, fresh_module: true, same_functions: ['spam'] } });
-    expect(judge(r, interpreter(10), undefined, true).probes.reimport).toEqual({ ok: false, detail: 'exec did not run again (same function objects: spam)' });
+  test('re-import is compared with the original: objects it kept must be kept, objects it remade remade', () => {
+    const orig = { reimported: true, fresh_module: true, same_functions: [], kept: ['Error', 'Type'] };
+    const remade = run([], { reimport: { reimported: true, fresh_module: true, same_functions: [], kept: [] }, 'original-reimport': orig });
+    expect(judge(remade, interpreter(10), undefined, true).probes.reimport).toEqual({
+      ok: false,
+      detail: 're-import made new Error, Type, where the original kept the same objects (its init ran once)',
+    });
+    const kept = run([], { reimport: { reimported: true, fresh_module: true, same_functions: [], kept: ['Error', 'Type'] }, 'original-reimport': orig });
+    expect(judge(kept, interpreter(10), undefined, true).probes.reimport).toEqual({ ok: true, detail: 're-imports with the same objects as the original (Error, Type)' });
+    const rerun = { ...orig, kept: [] };
+    const keptNew = run([], { reimport: { reimported: true, fresh_module: true, same_functions: [], kept: ['Error'] }, 'original-reimport': rerun });
+    expect(judge(keptNew, interpreter(10), undefined, true).probes.reimport?.ok).toBe(false);
+  });
+
+  test('a legacy subinterpreter must import the conversion where it imported the original', () => {
+    const facts = {
+      legacy: { exception: { type: 'SystemError', msg: 'bad' } },
+      'original-legacy': { imported: true },
+    };
+    expect(judge(run([], facts), interpreter(12), undefined, true).probes.reimport).toEqual({
+      ok: false,
+      detail: 'legacy subinterpreter: import raised SystemError: bad, where the original imported and passed',
+    });
+    const guarded = run([], { ...facts, reimport: { guarded: { type: 'ImportError', msg: 'cannot load module more than once per process' } } });
+    expect(judge(guarded, interpreter(12), undefined, true).probes.reimport?.ok).toBe(true);
   });
 });

@@ -67,7 +67,8 @@ function rewriteReturn(ctx: TransformContext, ret: Node, id: string): Edit[] {
   if (isNullLiteral(value)) return [replace(value.startIndex, value.endIndex, '-1', id)];
   if (ctx.init.moduleVar && isIdentifier(unparen(value), ctx.init.moduleVar)) {
     // m may be NULL here in exec too (module-decrefs' moduleNullingsThatAreRead): say which.
-    const nullable = returnsAfterModuleNulling(ctx).some((r) => same(r, ret));
+    const reached = returnsAfterModuleNulling(ctx);
+    const nullable = reached === 'all' || reached.some((r) => same(r, ret));
     return [replace(value.startIndex, value.endIndex, nullable ? `${ctx.init.moduleVar} != NULL ? 0 : -1` : '0', id)];
   }
   const call = unparen(value);

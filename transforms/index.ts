@@ -21,6 +21,7 @@ import { mSize } from './m-size';
 import { moddefSlots } from './moddef-slots';
 import { moddefInit } from './moddef-init';
 import { oncePerProcess } from './once-per-process';
+import { replayFirstExec } from './replay-first-exec';
 import { numpyImports } from './numpy-imports';
 
 /** Reshaping into the plain single-phase shape, each on a fresh parse, before the transforms. */
@@ -35,6 +36,7 @@ export const TRANSFORMS: readonly Transform[] = [
   helperModuleReleases,
   numpyImports,
   oncePerProcess,
+  replayFirstExec,
   gilDeclaration,
   moduleSlots,
   mSize,

@@ -9,7 +9,7 @@ import type { Transform } from '../src/engine/transform';
 import { named, unparen } from '../src/c/syntax';
 
 /** The numeric value of `n` if the file says what it is, else null. */
-function constantValue(n: Node, text: string): number | null {
+export function constantValue(n: Node, text: string): number | null {
   const u = unparen(n);
   if (u.type === 'number_literal') return Number.parseInt(u.text, 0 || undefined);
   if (u.type === 'unary_expression' && u.text.startsWith('-')) {

@@ -111,36 +111,47 @@ function findNullingsThatAreRead(ctx: TransformContext): Node[] {
   );
 }
 
-/** The `return m;` statements that a path through one of those statements reaches. */
-export function returnsAfterModuleNulling(ctx: TransformContext): Node[] {
+/**
+ * The `return m;` statements that a path through one of those statements reaches; 'all' when a
+ * path cannot be followed (a jump inside a conditional): then every one may see m NULL.
+ */
+export function returnsAfterModuleNulling(ctx: TransformContext): Node[] | 'all' {
   const { body } = ctx.init;
   const out: Node[] = [];
   for (const stmt of moduleNullingsThatAreRead(ctx)) {
     let at: Node = stmt;
-    for (let step = 0; step < 50; step++) {
+    let step = 0;
+    for (; step < 50; step++) {
       const next = continuation(at, body);
-      if (next === 'end' || next === 'unknown') break;
+      if (next === 'end') break;
+      if (next === 'unknown') return 'all';
       if (next.type === 'return_statement') {
         out.push(next);
         break;
       }
       at = next;
     }
+    if (step === 50) return 'all';
   }
   return out;
 }
 
-/** Does anything that runs after `stmt`, up to a return, read the module variable? */
+/**
+ * May anything that runs after `stmt`, up to a return, read the module variable? Yes when the path
+ * cannot be followed (a jump inside a conditional): keeping `m = NULL;` is always what the
+ * original did, removing it is only tidier.
+ */
 function readAfter(stmt: Node, body: Node, moduleVar: string): boolean {
   let at: Node = stmt;
   for (let step = 0; step < 50; step++) {
     const next = continuation(at, body);
-    if (next === 'end' || next === 'unknown' || next.type === 'return_statement') return false;
+    if (next === 'end' || next === 'unknown') return next === 'unknown';
+    if (next.type === 'return_statement') return false;
     const scope = next.type === 'labeled_statement' ? named(next)[named(next).length - 1] ?? next : next;
     if (ofType(scope, 'identifier').some((n) => n.text === moduleVar)) return true;
     at = next;
   }
-  return false;
+  return true;
 }
 
 /** Is `cond` true only when the module variable is NULL (`m == NULL`, `!m`, `!m && ...`)? */

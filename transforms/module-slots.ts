@@ -11,6 +11,7 @@ import { indentationAt, lineStart } from '../src/c/text';
 import type { Node } from '../src/c/parse';
 import { ancestors, isInside } from '../src/c/syntax';
 import { Refusal } from '../src/engine/refusal';
+import { replaysFirstExec } from './replay-first-exec';
 
 /** Where to insert before `decl`: above the comment lines directly attached to it. */
 export function insertionPointBefore(ctx: TransformContext, decl: Node): number {
@@ -52,10 +53,15 @@ function limitedApiVersion(text: string, defines: string[]): { version: number; 
   return Number.isFinite(version) ? { version, where: `line ${line}`, line } : null;
 }
 
+/** The function the exec slot names: exec, or the one that replays its first run. */
+function slotExec(ctx: TransformContext): string {
+  return replaysFirstExec(ctx) ? ctx.names.execOnce : ctx.names.exec;
+}
+
 export function slotsArrayText(ctx: TransformContext, indent: string): string {
   const u = indent + ctx.indentUnit;
   // C++ will not convert a function pointer to void * implicitly.
-  const fnRef = ctx.lang === 'cpp' ? `(void *)${ctx.names.exec}` : ctx.names.exec;
+  const fnRef = ctx.lang === 'cpp' ? `(void *)${slotExec(ctx)}` : slotExec(ctx);
   const lines = [`${indent}static PyModuleDef_Slot ${ctx.names.slots}[] = {`];
   if (ctx.hasExec) lines.push(`${u}{Py_mod_exec, ${fnRef}},`);
   lines.push(
@@ -90,7 +96,9 @@ export const moduleSlots: Transform = {
     // An exec defined inside `extern "C" { ... }` has C linkage: its prototype must say so too.
     const fnBlock = ancestors(ctx.init.fn).find((a) => a.type === 'linkage_specification');
     const inSameBlock = fnBlock && fnBlock.startIndex <= prototypeAt && prototypeAt < fnBlock.endIndex;
-    const prototype = `static int ${ctx.names.exec}(${ctx.param.text});`;
+    const prototype = replaysFirstExec(ctx)
+      ? `static int ${ctx.names.execOnce}(PyObject *${ctx.names.locals.module});`
+      : `static int ${ctx.names.exec}(${ctx.param.text});`;
     const prototypeText = fnBlock && !inSameBlock ? `extern "C" {\n${prototype}\n}\n\n` : `${indent}${prototype}\n\n`;
     if (prototypeAt === at) return [insert(at, prototypeText + slots, this.meta.id)];
     return [insert(prototypeAt, prototypeText, this.meta.id), insert(at, slots, this.meta.id)];

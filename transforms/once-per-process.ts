@@ -2,36 +2,75 @@
  * numpy's once-per-process guard (the opt-out the isolating-extensions howto documents): a static
  * flag checked at the top of exec, so that a second exec in the same process (re-import after
  * `del sys.modules[...]`, a legacy subinterpreter) raises ImportError instead of re-running code
- * that clobbers process-global state. With `--once-per-process auto` it is added exactly when the
- * audit finds such state touched by exec; `always` and `never` force the choice. The comment above
- * the flag says why, so the diff explains itself.
+ * that clobbers process-global state. It is added when asked for (`--once-per-process always`) or
+ * when the module needs it for a reason the tool names (see `secondExec`); by default a module with
+ * process-global state replays its first exec instead (replay-first-exec.ts), as CPython did for
+ * the single-phase original. The comment above the flag says why, so the diff explains itself.
  */
 import { insert } from '../src/engine/edits';
 import type { Transform, TransformContext } from '../src/engine/transform';
 import { lineStart } from '../src/c/text';
-import { field, named, same } from '../src/c/syntax';
+import { field, named, same, unparen } from '../src/c/syntax';
+import { constantValue } from './m-size';
+import { readInitializer } from '../src/c/initializer';
 import type { Node } from '../src/c/parse';
 import { insertionPointBefore } from './module-slots';
 
-/** Why the guard is added (one sentence), or null when it is not. */
-export function guardReason(ctx: TransformContext): string | null {
+/**
+ * What a second exec in one process does (a re-import after `del sys.modules[...]`, a legacy
+ * subinterpreter), and why, in one sentence for the comment above the code:
+ * - `guard`: it raises ImportError. Asked for (`--once-per-process always`), or needed for a reason
+ *   the tool names: functions that found the module with PyState_FindModule now use one
+ *   process-wide reference to it.
+ * - `replay`: the default when exec touches process-global state and the original's `m_size` was
+ *   negative. CPython ran such a single-phase init once and gave every later module a copy of its
+ *   dict; replay-first-exec.ts does the same (the body runs once, later execs get its attributes).
+ * - null: nothing to add. Exec sets up no process-global state, or the original's `m_size` was >= 0
+ *   (CPython ran that init again on every import, as exec now runs again), or `never`.
+ */
+export type SecondExec = { kind: 'guard' | 'replay'; reason: string } | null;
+
+export function secondExec(ctx: TransformContext): SecondExec {
   const choice = ctx.options.oncePerProcess ?? 'auto';
   if (!ctx.hasExec || choice === 'never') return null;
   if (ctx.moduleRefUsers?.length) {
     const users = [...new Set(ctx.moduleRefUsers.map((u) => u.name))];
     const one = users.length === 1;
-    return (
-      `Exec refuses to run twice in one process: ${users.join(', ')} ${one ? 'finds' : 'find'} the module through ` +
-      `${ctx.names.module}, a reference to the one module this process loads (${one ? 'it' : 'they'} used PyState_FindModule).`
-    );
+    return {
+      kind: 'guard',
+      reason:
+        `Exec refuses to run twice in one process: ${users.join(', ')} ${one ? 'finds' : 'find'} the module through ` +
+        `${ctx.names.module}, a reference to the one module this process loads (${one ? 'it' : 'they'} used PyState_FindModule).`,
+    };
   }
-  if (choice === 'always') return 'Exec refuses to run twice in one process, as requested (--once-per-process always).';
+  if (choice === 'always') return { kind: 'guard', reason: 'Exec refuses to run twice in one process, as requested (--once-per-process always).' };
   const names = [...new Set(ctx.audit.touched.map((t) => t.name))];
-  if (!names.length) return null;
-  return (
-    `Exec refuses to run twice in one process: it uses ${names.join(', ')}, process-global state ` +
-    `that a second exec (a re-import, a legacy subinterpreter) would overwrite or share.`
-  );
+  if (!names.length || !originalSizeNegative(ctx)) return null;
+  return {
+    kind: 'replay',
+    reason:
+      `A re-import or a legacy subinterpreter runs exec again; CPython ran the single-phase init once per ` +
+      `process and gave each later module a copy of its attributes. Exec uses ${names.join(', ')}, ` +
+      `process-global state a second run would overwrite: so the body runs once, and later modules get the same objects.`,
+  };
+}
+
+/** Why the guard is added (one sentence), or null when it is not. */
+export function guardReason(ctx: TransformContext): string | null {
+  const s = secondExec(ctx);
+  return s?.kind === 'guard' ? s.reason : null;
+}
+
+/**
+ * Was the original's `m_size` negative (CPython then ran init once per process)? A missing entry is
+ * 0, a `sizeof` is positive; a value m-size cannot read is refused there, so it counts as negative.
+ */
+function originalSizeNegative(ctx: TransformContext): boolean {
+  const size = readInitializer(ctx.init.def.initList).value('m_size');
+  if (!size) return false;
+  if (unparen(size).type === 'sizeof_expression') return false;
+  const value = constantValue(size, ctx.text);
+  return value === null || value < 0;
 }
 
 /** The file-scope construct holding `n` (its function, or the extern "C" block around it). */
@@ -42,7 +81,7 @@ function topLevel(n: Node): Node {
 }
 
 /** A block comment wrapped to about 78 columns. */
-function blockComment(sentence: string): string {
+export function blockComment(sentence: string): string {
   const lines: string[] = [];
   let current = '';
   for (const word of sentence.split(/\s+/)) {

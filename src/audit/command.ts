@@ -74,7 +74,7 @@ export async function runAuditCommand(
       io.stdout(`${c ? c.bold(m.file) : m.file}: module ${m.module}: ${c ? (m.state.length ? c.yellow(found) : c.green(found)) : found}\n`);
       for (const s of m.state) io.stdout(`  ${m.file}:${s.line}: ${c ? c.bold(s.name) : s.name} [${s.kind}] ${s.why}\n`);
       const r = m.recommendation;
-      io.stdout(`  recommendation: Py_mod_multiple_interpreters ${r.multiple_interpreters}; once-per-process guard: ${r.once_per_process_guard ? 'yes' : 'no'}\n`);
+      io.stdout(`  recommendation: Py_mod_multiple_interpreters ${r.multiple_interpreters}; second exec: ${r.second_exec === 'replay' ? 'replay the first' : 'runs again'}\n`);
       for (const reason of r.reasons) io.stdout(`    - ${reason}\n`);
     }
     io.stderr(`${modules.length} module(s) audited\n`);

@@ -134,7 +134,10 @@ export function stateTouchedBy(findings: readonly StateFinding[], body: Node): S
 
 export interface Recommendation {
   multiple_interpreters: 'not-supported' | 'supported' | 'per-interpreter-gil';
+  /** Recommended only on request now: a module with process-global state replays its first exec instead. */
   once_per_process_guard: boolean;
+  /** What a second exec in one process should do: replay the first exec's attributes, or run again. */
+  second_exec: 'replay' | 'runs-again';
   reasons: string[];
 }
 
@@ -154,7 +157,7 @@ export function recommend(findings: readonly StateFinding[], touched: readonly S
   const reasons: string[] = [];
   if (state.length === 0) {
     reasons.push('no process-global state in this file: each interpreter gets its own module; check that the C libraries it calls keep none either');
-    return { multiple_interpreters: 'per-interpreter-gil', once_per_process_guard: false, reasons };
+    return { multiple_interpreters: 'per-interpreter-gil', once_per_process_guard: false, second_exec: 'runs-again', reasons };
   }
   const byKind = new Map<StateKind, string[]>();
   for (const f of state) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f.name]);
@@ -162,8 +165,8 @@ export function recommend(findings: readonly StateFinding[], touched: readonly S
     reasons.push(`${names.length} ${KIND_LABEL[kind]} (${[...new Set(names)].join(', ')}): ${WHY[kind]}`);
   if (touched.length)
     reasons.push(
-      `exec touches ${[...new Set(touched.map((t) => t.name))].join(', ')}: a second exec in the same process (re-import, a legacy subinterpreter) would overwrite or share them, so it should be refused`,
+      `exec touches ${[...new Set(touched.map((t) => t.name))].join(', ')}: a second exec in the same process (re-import, a legacy subinterpreter) would overwrite or share them, so later modules should get the first exec's attributes, as CPython gave them a single-phase module's (the conversion does this when the original's m_size is -1; --once-per-process always refuses a second exec instead)`,
     );
-  return { multiple_interpreters: 'not-supported', once_per_process_guard: touched.length > 0, reasons };
+  return { multiple_interpreters: 'not-supported', once_per_process_guard: false, second_exec: touched.length > 0 ? 'replay' : 'runs-again', reasons };
 }
 

@@ -86,7 +86,9 @@ function summaryMd(f: BranchFacts): string {
     const returns = def ? `${init} now only returns ${code(`PyModuleDef_Init(&${def})`)}` : `${init} now returns its module definition`;
     const work = m.outcome.declared?.exec === false || !exec
       ? 'it did nothing but create the module, so there is no exec function'
-      : `what it did runs in ${code(exec)}, which CPython calls through the ${code('Py_mod_exec')} slot`;
+      : m.outcome.replay
+        ? `what it did runs in ${code(m.outcome.replay.exec)}, which CPython calls through the ${code('Py_mod_exec')} slot's ${code(exec)} once per process (later modules get its attributes)`
+        : `what it did runs in ${code(exec)}, which CPython calls through the ${code('Py_mod_exec')} slot`;
     return `${returns}; ${work}.`;
   };
   if (f.modules.length === 1) {
@@ -157,7 +159,9 @@ function slotsMd(f: BranchFacts): string {
       const rows = [
         '| slot | value | why |',
         '|---|---|---|',
-        ...(o.declared.exec && exec ? [`| ${code('Py_mod_exec')} | ${code(exec)} | runs what ${code(`PyInit_${m.module}`)} ran |`] : []),
+        ...(o.declared.exec && exec
+          ? [`| ${code('Py_mod_exec')} | ${code(exec)} | runs what ${code(`PyInit_${m.module}`)} ran${o.replay ? ' (once per process; later modules get its attributes)' : ''} |`]
+          : []),
         `| ${code('Py_mod_multiple_interpreters')} | ${code(INTERPRETERS_MACRO[o.declared.interpreters])} | ${interpretersWhy(o)} |`,
         `| ${code('Py_mod_gil')} | ${code(GIL_MACRO[o.declared.gil])} | ${gilWhy(o)} |`,
       ];
@@ -183,7 +187,7 @@ function auditMd(f: BranchFacts): string {
         '',
         ...items,
         '',
-        `Recommended: ${code(`Py_mod_multiple_interpreters = ${rec.multiple_interpreters}`)}, once-per-process guard ${rec.once_per_process_guard ? 'yes' : 'no'}.`,
+        `Recommended: ${code(`Py_mod_multiple_interpreters = ${rec.multiple_interpreters}`)}, a second exec in one process ${rec.second_exec === 'replay' ? "gets the first exec's attributes" : 'runs again'}.`,
       ].join('\n');
     })
     .join('\n\n');
@@ -196,7 +200,13 @@ function guardMd(f: BranchFacts): string {
       const head = f.modules.length > 1 ? `${where(m)}: ` : '';
       if (!g) return lead(head, 'not reported by the engine.');
       if (!g.added && m.outcome.declared?.exec === false) return lead(head, 'not added: ') + 'there is no exec function to guard (the init only created the module).';
-      if (!g.added) return lead(head, 'not added: ') + `exec sets up no process-global state, so running it again (a re-import, a legacy subinterpreter) is harmless.`;
+      if (!g.added && m.outcome.replay)
+        return (
+          lead(head, 'not added; the first exec is replayed instead: ') +
+          `${md(m.outcome.replay.reason)} A re-import or a legacy subinterpreter gets the same objects without running exec's body again, as with the single-phase module.`
+        );
+      if (!g.added)
+        return lead(head, 'not added: ') + `exec sets up no process-global state, or the single-phase original ran its init again on every import too, so running exec again (a re-import, a legacy subinterpreter) is what the original did.`;
       return `${head}**added.** ${md(g.reason ?? '')} A second exec in the same process now raises ${code('ImportError: cannot load module more than once per process')} instead of re-initialising that state (numpy does the same). This changes behaviour for code that deletes the module from ${code('sys.modules')} and imports it again.`;
     })
     .join('\n\n');
@@ -267,6 +277,11 @@ function reviewMd(f: BranchFacts): string {
   }
   const guarded = f.modules.filter((m) => m.outcome.guard?.added).map((m) => code(m.module));
   if (guarded.length) items.push(`The once-per-process guard (${guarded.join(', ')}): re-importing the module in one process now raises ImportError.`);
+  const replayed = f.modules.filter((m) => m.outcome.replay).map((m) => code(m.module));
+  if (replayed.length)
+    items.push(
+      `The replayed first exec (${replayed.join(', ')}): a re-import or a legacy subinterpreter gets the attributes the first exec made, as the single-phase module did; check that exec sets nothing that a later module would need made afresh.`,
+    );
   items.push(`${code('m_size')} is now 0 or more (multi-phase modules must not use -1).`);
   items.push(`Code outside this diff that assumes one module object per process: ${code('PyState_FindModule')}, a cached pointer to the module, a C-API capsule of static data.`);
   return items.map((i) => `- ${i}`).join('\n');
@@ -337,7 +352,13 @@ export function commitMessage(t: Templates, f: BranchFacts, title: string): stri
     .join('\n');
   const guard = f.modules
     .filter((m) => m.outcome.guard)
-    .map((m) => (m.outcome.guard!.added ? `Once-per-process guard added to ${m.module}: ${m.outcome.guard!.reason ?? ''}` : `No once-per-process guard in ${m.module}: exec sets up no process-global state.`))
+    .map((m) =>
+      m.outcome.guard!.added
+        ? `Once-per-process guard added to ${m.module}: ${m.outcome.guard!.reason ?? ''}`
+        : m.outcome.replay
+          ? `No once-per-process guard in ${m.module}; its first exec is replayed for later modules: ${m.outcome.replay.reason}`
+          : `No once-per-process guard in ${m.module}: exec sets up no process-global state, or the original ran its init again on every import too.`,
+    )
     .join('\n');
   const why =
     'Why: multi-phase initialization (PEP 489) lets a module declare, in slots, whether it supports subinterpreters with their own GIL (PEP 684) and free-threaded CPython (PEP 703). The values above are what the code supports today.';

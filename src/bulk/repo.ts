@@ -136,7 +136,11 @@ export async function processRepo(run: Run, repo: string): Promise<void> {
               module: m.module,
               original: before,
               converted: outcome.after,
-              expect: outcome.declared && { interpreters: outcome.declared.interpreters, gil: outcome.declared.gil },
+              expect: outcome.declared && {
+                interpreters: outcome.declared.interpreters,
+                gil: outcome.declared.gil,
+                secondExecChosen: (run.r.settings.convert.oncePerProcess ?? 'auto') !== 'auto',
+              },
             });
             if (!verification.ok) out = { file: m.file, module: m.module, reason: verification.reason ?? 'verification failed', blob: m.blob, kind: 'verification' };
           } else {

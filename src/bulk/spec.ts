@@ -29,7 +29,7 @@ function builder(y: Argv) {
     .option('max-prs', { type: 'number', requiresArg: true, describe: 'open at most this many pull requests in this run' })
     .option('interpreters', { choices: INTERPRETER_CHOICES, defaultDescription: 'not-supported', describe: 'value of the Py_mod_multiple_interpreters slot' })
     .option('gil', { choices: GIL_CHOICES, defaultDescription: 'used', describe: 'value of the Py_mod_gil slot (a module that calls PyUnstable_Module_SetGIL keeps its own)' })
-    .option('once-per-process', { choices: ONCE_PER_PROCESS_CHOICES, defaultDescription: 'auto', describe: "numpy's guard against a second exec in one process" })
+    .option('once-per-process', { choices: ONCE_PER_PROCESS_CHOICES, defaultDescription: 'auto', describe: "a second exec in one process: auto replays the first, always raises ImportError (numpy's guard), never runs again" })
     .option('drop-py2', { type: 'boolean', describe: 'remove the Python 2 side of every version conditional' })
     .option('numpy-import', { choices: NUMPY_IMPORT_CHOICES, defaultDescription: 'any', describe: 'how import_array()/import_umath() are rewritten' })
     .option('verify', { type: 'boolean', defaultDescription: 'when a CPython and bubblewrap are found', describe: 'build, import and probe each module under every CPython found before committing it; failures are left out' })

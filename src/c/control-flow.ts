@@ -8,6 +8,8 @@ import { field, findAll, named, nextStatement, ofType, same } from './syntax';
 
 export type Next = Node | 'end' | 'unknown';
 
+const JUMPS = ['goto_statement', 'return_statement', 'break_statement', 'continue_statement'];
+
 const TRANSPARENT = /^(compound_statement|labeled_statement|preproc_if|preproc_ifdef|preproc_else|preproc_elif|if_statement|else_clause)$/;
 
 /** The statement that runs after `stmt` completes normally, within `body`. */
@@ -42,6 +44,9 @@ export function resolve(next: Next, body: Node, seen = new Set<number>()): Next 
       next = target;
     } else if (next.type === 'expression_statement' && named(next).length === 0) {
       next = following(next, body);
+    } else if (/^preproc_(if|ifdef)$/.test(next.type) && ofType(next, JUMPS).length > 0) {
+      // Which branch runs is the build's choice, and a jump in one means it may not fall through.
+      return 'unknown';
     } else {
       return next;
     }

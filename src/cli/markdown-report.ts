@@ -1,10 +1,10 @@
 /**
  * `--report <file.md>`: the run as markdown, for a pull-request comment or a CI job summary
  * (`$GITHUB_STEP_SUMMARY`): the counts, a table of every file that has a module (status, module,
- * the slots it declares, whether the once-per-process guard was added) and the refusals with
+ * the slots it declares, what a second exec in one process does) and the refusals with
  * `file:line`, the rule and the reason. Ordinary C files (skipped) are only counted.
  */
-import { displayPath, guardOf, summarize } from './report';
+import { displayPath, secondExecOf, summarize } from './report';
 import { failureRule } from './rules';
 import type { FileOutcome } from './runner';
 
@@ -45,10 +45,14 @@ function slots(o: FileOutcome): string {
   return parts.join('<br>');
 }
 
-function guard(o: FileOutcome): string {
-  const g = guardOf(o);
-  if (!g || o.status !== 'changed') return '';
-  return g.added ? `added${g.reason ? `: ${cell(g.reason)}` : ''}` : 'not needed';
+/** What a second exec in one process does (a re-import, a legacy subinterpreter), and why. */
+function secondExec(o: FileOutcome): string {
+  const second = secondExecOf(o);
+  if (!second) return o.status === 'changed' ? 'no exec' : '';
+  const why = second.reason ? `: ${cell(second.reason)}` : '';
+  if (second.kind === 'guard') return `refused (once-per-process guard)${why}`;
+  if (second.kind === 'replay') return `gets the first exec's attributes${why}`;
+  return 'runs again';
 }
 
 export function markdownReport(outcomes: readonly FileOutcome[], cwd: string, opts: { dryRun: boolean; version: string }): string {
@@ -61,10 +65,10 @@ export function markdownReport(outcomes: readonly FileOutcome[], cwd: string, op
   );
   const listed = outcomes.filter((o) => o.status !== 'skipped');
   if (listed.length) {
-    out.push('| file | status | module | slots declared | once-per-process guard |', '|---|---|---|---|---|');
+    out.push('| file | status | module | slots declared | second exec in one process |', '|---|---|---|---|---|');
     for (const o of listed) {
       const where = displayPath(o.file, cwd) + (o.status === 'failed' && o.line ? `:${o.line}` : '');
-      out.push(`| ${code(where)} | ${statusWord(o, opts.dryRun)} | ${o.module ? code(o.module) : ''} | ${slots(o)} | ${guard(o)} |`);
+      out.push(`| ${code(where)} | ${statusWord(o, opts.dryRun)} | ${o.module ? code(o.module) : ''} | ${slots(o)} | ${secondExec(o)} |`);
     }
     out.push('');
   }

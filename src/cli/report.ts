@@ -58,6 +58,7 @@ export function jsonReport(outcomes: readonly FileOutcome[], cwd: string, withDi
     ...(o.rule !== undefined && o.status === 'failed' && { rule: o.rule }),
     ...(o.transforms && { transforms: o.transforms.map((t) => t.id) }),
     ...(o.declared && { declared: o.declared }),
+    ...(secondExecOf(o) && { secondExec: secondExecOf(o) }),
     ...(o.verifyWarnings && { warnings: o.verifyWarnings }),
     ...(withDiff && o.status === 'changed' && { diff: unifiedDiff(o, cwd).toString(o.decoded?.encoding === 'latin1' ? 'latin1' : 'utf8') }),
     ...(extras.stat && o.status === 'changed' && { stat: (({ added, removed }) => ({ added, removed }))(fileStat(o, cwd)!) }),
@@ -113,6 +114,19 @@ export function explanation(o: FileOutcome): Explanation | undefined {
   return undefined;
 }
 
+/**
+ * What a second exec in one process does (a re-import, a legacy subinterpreter): `guard` raises
+ * ImportError, `replay` gives the new module the first exec's attributes, `runs-again` runs exec
+ * again (the original's init ran again too, or it keeps no process-global state).
+ */
+export function secondExecOf(o: FileOutcome): { kind: 'guard' | 'replay' | 'runs-again'; reason?: string } | undefined {
+  if (o.status !== 'changed' || !o.declared?.exec) return undefined;
+  if (o.replay) return { kind: 'replay', reason: o.replay.reason };
+  const g = guardOf(o);
+  if (g?.added) return { kind: 'guard', ...(g.reason && { reason: g.reason }) };
+  return { kind: 'runs-again' };
+}
+
 /** The once-per-process guard as the engine reports it (`reason`, or `reasons` from older engines). */
 export function guardOf(o: FileOutcome): { added: boolean; reason?: string } | undefined {
   const g = o.guard as { added: boolean; reason?: string; reasons?: string[] } | undefined;
@@ -136,6 +150,7 @@ export function explainLines(o: FileOutcome, c?: Colors): string[] {
       );
     }
     if (e.guard) lines.push(`  once-per-process guard: ${e.guard.added ? 'added' : 'not added'}${e.guard.reason ? ` (${e.guard.reason})` : ''}`);
+    if (o.replay) lines.push(`  first exec replayed for later modules: ${o.replay.reason}`);
   }
   if (e.refusedBy) {
     // The reason is on the outcome line just above.

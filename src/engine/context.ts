@@ -53,6 +53,17 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
     slots: freeName(used, [`${base}_slots`, `${base}_module_slots`, `${base}_moduledef_slots`]),
     loaded: freeName(used, [`${base}_loaded`, `${base}_module_loaded`, `${base}_exec_done`]),
     module: freeName(used, [`${base}_module_ref`, `${base}_the_module`, `${base}_module_object`]),
+    execOnce: freeName(used, [`${base}_exec_once`, `${base}_module_exec_once`, `${base}_exec_first`]),
+    first: freeName(used, [`${base}_first_exec`, `${base}_first_attributes`, `${base}_exec_result`]),
+    // Locals of a function the tool writes: only a macro of the same name could disturb them.
+    locals: {
+      module: freeName(used, ['module', 'mod', 'self_module']),
+      dict: freeName(used, ['dict', 'module_dict', 'attributes']),
+      before: freeName(used, ['before', 'attributes_before', 'dict_before']),
+      key: freeName(used, ['key', 'name', 'attr_key']),
+      value: freeName(used, ['value', 'attr_value', 'item']),
+      pos: freeName(used, ['pos', 'position', 'attr_pos']),
+    },
   };
   const findings = auditState(root);
   const touched = stateTouchedBy(findings, init.body);

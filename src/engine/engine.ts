@@ -24,7 +24,7 @@ import { detectEol, lineOf } from '../c/text';
 import { countReadableProblems } from '../c/readable-tree';
 import type { TransformContext, TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../../transforms';
-import { guardReason } from '../../transforms/once-per-process';
+import { secondExec } from '../../transforms/once-per-process';
 import type { Recommendation, StateFinding } from '../audit/state';
 import type { HeaderMacro } from '../c/headers';
 import type { HeaderText } from '../c/preprocessor/macro-table';
@@ -51,6 +51,11 @@ export interface EngineResult {
   declared?: { exec: boolean; interpreters: InterpretersChoice; gil: GilChoice; gilFromModule: boolean };
   /** Whether the once-per-process guard was added, and why. */
   guard?: { added: boolean; reason?: string };
+  /**
+   * When exec's first run is replayed for later modules instead (replay-first-exec): why, the exec
+   * function that holds the init's code, and the one the slot names.
+   */
+  replay?: { reason: string; exec: string; slot: string };
   /** The isolation audit of the file (see `pep489-codemod audit`). */
   audit?: { state: StateFinding[]; recommendation: Recommendation };
 }
@@ -263,7 +268,8 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     // tree-sitter cannot parse the `#ifdef` lines inside the slots initializer we write: only problems
     // in code we kept count.
     const { output, written, ctx } = converted;
-    const guard = guardReason(ctx);
+    const second = secondExec(ctx);
+    const guard = second?.kind === 'guard' ? second.reason : null;
     const problemsAfter = countReadableProblems(parse, output, lang, written, problemsBefore, readable);
     if (problemsAfter > problemsBefore)
       throw new Refusal(`the converted code would not parse; this is a bug in pep489-codemod, please report it`);
@@ -274,6 +280,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       transforms: applied,
       declared: { exec: ctx.hasExec, interpreters: options.interpreters, gil: ctx.gil, gilFromModule: ctx.gilFromModule },
       guard: { added: guard !== null, ...(guard && { reason: guard }) },
+      ...(second?.kind === 'replay' && { replay: { reason: second.reason, exec: ctx.names.exec, slot: ctx.names.execOnce } }),
       audit: { state: ctx.audit.findings, recommendation: ctx.audit.recommendation },
     };
   } catch (e) {

@@ -23,7 +23,16 @@ export interface TransformContext {
   init: ModuleInit;
   options: ConvertOptions;
   /** Names picked for what the conversion adds, free of collisions with the file's identifiers. */
-  names: { exec: string; slots: string; loaded: string; module: string };
+  names: {
+    exec: string;
+    slots: string;
+    loaded: string;
+    module: string;
+    /** replay-first-exec: the function the exec slot names, the remembered attributes, its locals. */
+    execOnce: string;
+    first: string;
+    locals: { module: string; dict: string; before: string; key: string; value: string; pos: string };
+  };
   /**
    * Functions that found the module with PyState_FindModule and have no module at hand: set by
    * pystate-calls, which points them at a process-wide reference to the one module; once-per-process

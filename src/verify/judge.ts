@@ -41,7 +41,7 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
     return out;
   }
   out.probes.surface = f.original ? judgeSurface(f.import, f.original) : notRun('no original to compare with');
-  out.probes.reimport = f.reimport ? judgeReimport(f.reimport) : notRun(stopped ?? 'not run');
+  out.probes.reimport = f.reimport ? judgeReimport(f.reimport, f['original-reimport'], f.legacy, f['original-legacy'], expect?.secondExecChosen) : notRun(stopped ?? 'not run');
 
   const declaredInterp = expect?.interpreters ?? (slots?.interpreters as string | undefined) ?? 'supported';
   if (py.major === 3 && py.minor < 12) out.probes.subinterpreters = notRun('per-interpreter isolation checks need 3.12+');
@@ -147,15 +147,51 @@ function judgeSurface(now: StepFacts | undefined, before: StepFacts): ProbeResul
   return { ok: false, detail: `public names differ from the original: ${parts.join('; ')}` };
 }
 
-function judgeReimport(r: StepFacts): ProbeResult {
+/**
+ * Re-import after `del sys.modules[...]`, and import in a legacy subinterpreter after the main
+ * interpreter: each is run on the original too, and the conversion must behave as it did (import,
+ * smoke, and which attributes are the very same objects). A once-per-process guard is a difference
+ * the user chose (`--once-per-process always`) or the tool named in the conversion: noted, not failed.
+ */
+function judgeReimport(r: StepFacts, orig?: StepFacts, legacy?: StepFacts, origLegacy?: StepFacts, chosen = false): ProbeResult {
   const why = fate(r);
   if (why) return { ok: false, detail: `importing again after del sys.modules: ${why}` };
-  if (r.guarded) return { ok: true, detail: `refuses a second exec with ImportError: ${(r.guarded as ExcFacts).msg}` };
-  if (r.exception) return { ok: false, detail: `importing again raised ${exc(r.exception)}` };
-  if (r.smoke_exception) return { ok: false, detail: `re-imported, but the smoke expression raised ${exc(r.smoke_exception)}` };
-  const same = (r.same_functions as string[]) ?? [];
-  if (same.length > 0) return { ok: false, detail: `exec did not run again (same function objects: ${same.slice(0, 5).join(', ')})` };
-  return { ok: true, detail: 'exec ran again, fresh module works' };
+  const notes: string[] = [];
+  const problems: string[] = [];
+  const origOk = orig && !fate(orig) && orig.reimported === true;
+  if (r.guarded) notes.push(`refuses a second exec with ImportError: ${(r.guarded as ExcFacts).msg}${origOk ? ' (the original re-imported)' : ''}`);
+  else if (r.exception) problems.push(`importing again raised ${exc(r.exception)}`);
+  else if (r.smoke_exception) problems.push(`re-imported, but the smoke expression raised ${exc(r.smoke_exception)}`);
+  else if (origOk) {
+    const kept = new Set((r.kept as string[]) ?? []);
+    const origKept = new Set((orig!.kept as string[]) ?? []);
+    const remade = [...origKept].filter((k) => !kept.has(k));
+    const keptNew = [...kept].filter((k) => !origKept.has(k));
+    if (remade.length) problems.push(`re-import made new ${remade.slice(0, 5).join(', ')}, where the original kept the same objects (its init ran once)`);
+    else if (keptNew.length) problems.push(`re-import kept ${keptNew.slice(0, 5).join(', ')}, where the original made new ones (its init ran again)`);
+    else notes.push(kept.size ? `re-imports with the same objects as the original (${[...kept].slice(0, 3).join(', ')}${kept.size > 3 ? ', ...' : ''})` : 're-imports afresh, as the original');
+  } else {
+    const kept = [...new Set([...((r.kept as string[]) ?? []), ...((r.same_functions as string[]) ?? [])])];
+    notes.push(kept.length ? `re-imports with the same ${kept.slice(0, 5).join(', ')} (exec's body ran once)` : 'exec ran again, fresh module works');
+  }
+  if (legacy) {
+    const lw = fate(legacy);
+    const origImports = origLegacy && !fate(origLegacy) && origLegacy.imported === true && !origLegacy.smoke_exception;
+    if (lw) problems.push(`legacy subinterpreter: ${lw}`);
+    else if (legacy.unavailable) notes.push(`legacy subinterpreter: skipped (${String(legacy.unavailable)})`);
+    else if (legacy.imported && !legacy.smoke_exception) notes.push('imports in a legacy subinterpreter');
+    else {
+      const what = legacy.imported ? `the smoke expression raised ${exc(legacy.smoke_exception)}` : `import raised ${exc(legacy.exception)}`;
+      const guarded = !legacy.imported && r.guarded;
+      if (guarded) notes.push(`a legacy subinterpreter gets the guard's ImportError${origImports ? ' (the original imported there)' : ''}`);
+      else if (origImports || !origLegacy) problems.push(`legacy subinterpreter: ${what}${origImports ? ', where the original imported and passed' : ''}`);
+      else notes.push(`legacy subinterpreter: ${what}, as the original`);
+    }
+  }
+  // --once-per-process always/never: the user chose this difference from the original.
+  if (problems.length && chosen) return { ok: true, detail: [...notes, ...problems.map((p) => `${p} (as chosen by --once-per-process)`)].join('; ') };
+  if (problems.length) return { ok: false, detail: problems.join('; ') };
+  return { ok: true, detail: notes.join('; ') };
 }
 
 function judgeSubinterpreters(

@@ -9,7 +9,18 @@ import { runSandboxed, type SandboxResult } from './sandbox';
 import { traceShimLibrary } from './shims';
 import type { Interpreter } from './types';
 
-export type Step = 'multiphase' | 'import' | 'original' | 'reimport' | 'strict' | 'isolated' | 'faults' | 'gil';
+export type Step =
+  | 'multiphase'
+  | 'import'
+  | 'original'
+  | 'reimport'
+  | 'original-reimport'
+  | 'legacy'
+  | 'original-legacy'
+  | 'strict'
+  | 'isolated'
+  | 'faults'
+  | 'gil';
 
 export interface ExcFacts {
   type: string;
@@ -58,7 +69,9 @@ export function stepsFor(req: ProbeRequest): Step[] {
   const py = req.python;
   const steps: Step[] = ['multiphase', 'import'];
   if (req.originalSoPath) steps.push('original');
-  steps.push('reimport');
+  // Parity with the original: the same re-import and legacy subinterpreter scenarios on both.
+  steps.push('reimport', 'legacy');
+  if (req.originalSoPath) steps.push('original-reimport', 'original-legacy');
   if (py.major > 3 || py.minor >= 12) steps.push('strict', 'isolated');
   steps.push('faults');
   if (py.freeThreaded) steps.push('gil');

@@ -91,6 +91,11 @@ export interface ModuleVerification {
 export interface Expectation {
   interpreters?: InterpretersChoice;
   gil?: GilChoice;
+  /**
+   * The user chose what a second exec does (`--once-per-process always` or `never`): a re-import
+   * that differs from the original's is their choice, noted rather than failed.
+   */
+  secondExecChosen?: boolean;
 }
 
 /** How a probe skipped because the single-phase original fails there too starts its detail. */

@@ -16,7 +16,9 @@ static PyMethodDef well_methods[] = {
 };
 
 static struct PyModuleDef well_module = {
-    PyModuleDef_HEAD_INIT, "well_behaved", "A module that behaves.", -1, well_methods
+    /* m_size 0: CPython runs this init again on every import, as well_behaved.c's exec runs
+     * again, so the re-import and legacy-subinterpreter probes find the two alike. */
+    PyModuleDef_HEAD_INIT, "well_behaved", "A module that behaves.", 0, well_methods
 };
 
 PyMODINIT_FUNC PyInit_well_behaved(void) {

@@ -8,6 +8,7 @@
  *   Py_END_ALLOW_THREADS          ->                     }      (block close)
  *   X_IGNORE_DEPRECATED_BEGIN     ->                           (empty: only _Pragma)
  *   MOD_RETURN(NULL)   (no `;`)   ->                 ;         (a whole statement)
+ *   PyObject_HEAD     (no `;`)   ->  int _        ;          (declarations: a struct's fields too)
  *   UNLESS(ok) return NULL;       ->  if    (ok) return NULL;  (if head, arguments kept)
  *   STR(MAJOR) "." STR(MINOR)     ->  "        " "." "        " (string literal)
  *
@@ -25,6 +26,11 @@ export interface StandIn extends Range {
 export interface ParseView {
   text: string;
   standIns: StandIn[];
+}
+
+/** `int _` padded with blanks to the use's length, then `;`. */
+function declarationStandIn(original: string): string {
+  return 'int _' + ' '.repeat(original.length - 6) + ';';
 }
 
 /** Index past the `)` matching the `(` at `open`, skipping strings and comments; -1 when unclosed. */
@@ -134,6 +140,10 @@ export function parseView(text: string, table: MacroTable, skip: readonly Range[
         // Followed by its own `;` it reads as a call already. The `;` last: the statement's node
         // then covers the whole use.
         if (after !== ';') replacement = standInText(original, '', ';');
+        break;
+      case 'declaration':
+        // `int x;` fits a struct's fields as well as a block; too short a name reads as a statement.
+        if (after !== ';') replacement = original.length >= 6 && !original.includes('\n') ? declarationStandIn(original) : standInText(original, '', ';');
         break;
       case 'if-head':
         // The macro's name becomes `if`, its arguments stay as the condition.

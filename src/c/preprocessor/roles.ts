@@ -17,6 +17,11 @@ export type Role =
   | 'block-close'
   /** A complete statement (ending with `;`, or `if`/`do`... ending with `}`): used without a semicolon after it. */
   | 'statement'
+  /**
+   * Declarations only (`PyObject_HEAD` is `PyObject ob_base;`): a statement that may also stand
+   * where a statement may not, among a struct's fields.
+   */
+  | 'declaration'
   /** `if (...)` with no body: `UNLESS(x) return NULL;`. */
   | 'if-head'
   /** Only string literals: `STR(MAJOR)` in `STR(MAJOR) "." STR(MINOR)`. */
@@ -73,6 +78,21 @@ function onlyAttributes(tokens: Expanded[]): boolean {
   return true;
 }
 
+const STATEMENT_KEYWORDS = new Set(['return', 'goto', 'break', 'continue', 'if', 'else', 'while', 'for', 'do', 'switch', 'case', 'default', 'sizeof']);
+
+/** `TYPE name;` groups and nothing else: identifiers, `*`, `,` and `;`, two words at least per group. */
+function onlyDeclarations(tokens: Expanded[]): boolean {
+  let words = 0;
+  for (const t of tokens) {
+    if (t.text === ';') {
+      if (words < 2) return false;
+      words = 0;
+    } else if (t.kind === 'ident' && !STATEMENT_KEYWORDS.has(t.text)) words++;
+    else if (t.text !== '*' && t.text !== ',') return false;
+  }
+  return true;
+}
+
 function roleOfOne(macro: Macro, table: MacroTable): Role {
   const expansion = sampleExpansion(macro, table);
   if (!expansion) return 'other';
@@ -101,6 +121,7 @@ function roleOfOne(macro: Macro, table: MacroTable): Role {
   // initializer (PyModuleDef_HEAD_INIT).
   const last = tokens[tokens.length - 1].text;
   const compound = last === '}' && (/^(if|for|while|switch|do)$/.test(tokens[0].text) || (tokens[0].text === '{' && tokens.some((t) => t.text === ';')));
+  if (last === ';' && onlyDeclarations(tokens)) return 'declaration';
   if (last === ';' || compound) return 'statement';
   return 'other';
 }

@@ -58,7 +58,8 @@ function builder(y: Argv) {
     .option('once-per-process', {
       choices: ONCE_PER_PROCESS_CHOICES,
       defaultDescription: 'auto',
-      describe: "numpy's guard against a second exec in one process (auto: when exec sets process-global state)",
+      describe:
+        "what a second exec in one process does: auto replays the first exec's attributes where the original ran its init once (m_size -1) and exec keeps process-global state; always: numpy's guard (ImportError); never: exec runs again",
     })
     .option('drop-py2', { type: 'boolean', describe: 'remove the Python 2 side of every version conditional' })
     .option('numpy-import', {
@@ -337,7 +338,11 @@ async function verifyOutcomes(outcomes: FileOutcome[], a: ConvertArgs, ctx: Comm
         path: o.file,
         original: o.before!,
         converted: o.after!,
-        expect: o.declared && { interpreters: o.declared.interpreters, gil: o.declared.gil },
+        expect: o.declared && {
+          interpreters: o.declared.interpreters,
+          gil: o.declared.gil,
+          secondExecChosen: setting(a.oncePerProcess, ctx.config?.oncePerProcess, DEFAULT_OPTIONS.oncePerProcess) !== 'auto',
+        },
         module: o.module,
       })),
       options,

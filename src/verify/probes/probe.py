@@ -250,9 +250,26 @@ def step_import(so):
     return facts
 
 
-def step_reimport():
-    """del sys.modules[name] and import again: exec must run again, or the module's guard refuses (probe 4)."""
-    add_path(CONFIG["so"])
+def kept_names(first, second):
+    """Attributes that are the very same object after re-import: CPython's copy of a single-phase
+    module's dict keeps them all; exec running again remakes them; a replayed first exec keeps what
+    it added. Builtin functions from the method table are left out (a multi-phase module gets fresh
+    ones bound to the new module either way)."""
+    kept = []
+    for k in dir(first):
+        if k.startswith("__") and k.endswith("__"):
+            continue
+        a = getattr(first, k, None)
+        if type(a).__name__ == "builtin_function_or_method":
+            continue
+        if a is not None and not isinstance(a, (int, float, str, bytes, bool)) and getattr(second, k, None) is a:
+            kept.append(k)
+    return sorted(kept)
+
+
+def step_reimport(so=None):
+    """del sys.modules[name] and import again (probe 4); also run on the original, to compare."""
+    add_path(so or CONFIG["so"])
     first = importlib.import_module(NAME)
     callables = {k: getattr(first, k) for k in dir(first) if callable(getattr(first, k)) and not isinstance(getattr(first, k), type)}
     del sys.modules[NAME]
@@ -266,6 +283,7 @@ def step_reimport():
         "reimported": True,
         "fresh_module": second is not first,
         "same_functions": sorted(k for k, v in callables.items() if getattr(second, k, None) is v),
+        "kept": kept_names(first, second),
     }
     try:
         facts["smoke"] = smoke(second)
@@ -276,7 +294,7 @@ def step_reimport():
 
 SUBINTERP_CODE = """
 import builtins, json, os, sys
-sys.path.insert(0, %(dir)r)
+sys.path[0:0] = [%(dir)r] + %(path)r
 res = {}
 try:
     m = __import__(%(name)r)
@@ -295,7 +313,7 @@ os.write(%(fd)d, json.dumps(res).encode())
 def step_subinterpreter(kind):
     """Imports the module in a strict (shared GIL) or isolated (own GIL) subinterpreter (probe 5)."""
     r, w = os.pipe()
-    code = SUBINTERP_CODE % {"dir": os.path.dirname(CONFIG["so"]), "name": NAME, "smoke": CONFIG.get("smoke") or "", "fd": w}
+    code = SUBINTERP_CODE % {"dir": os.path.dirname(CONFIG["so"]), "path": CONFIG.get("path") or [], "name": NAME, "smoke": CONFIG.get("smoke") or "", "fd": w}
     if sys.version_info >= (3, 13):
         import _interpreters
         config = _interpreters.new_config("legacy", check_multi_interp_extensions=True) if kind == "strict" else _interpreters.new_config("isolated")
@@ -325,6 +343,44 @@ def step_subinterpreter(kind):
             _xxsubinterpreters.run_string(interp, code)
         finally:
             _xxsubinterpreters.destroy(interp)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    return json.loads(data.decode()) if data else {"probe_error": "the subinterpreter reported nothing"}
+
+
+def step_legacy(so):
+    """The main interpreter imports the module, then a legacy (shared-GIL, not strict) subinterpreter
+    imports it and runs the smoke: what mod_wsgi and plugin hosts do. Run on the original too."""
+    add_path(so)
+    importlib.import_module(NAME)
+    r, w = os.pipe()
+    code = SUBINTERP_CODE % {"dir": os.path.dirname(so), "path": CONFIG.get("path") or [], "name": NAME, "smoke": CONFIG.get("smoke") or "", "fd": w}
+    if sys.version_info >= (3, 13):
+        import _interpreters
+        interp = _interpreters.create(_interpreters.new_config("legacy"))
+        try:
+            failure = _interpreters.exec(interp, code)
+        finally:
+            _interpreters.destroy(interp)
+        if failure is not None:
+            os.close(w)
+            os.close(r)
+            return {"probe_error": getattr(failure, "formatted", str(failure))}
+    else:
+        try:
+            import _testcapi
+            run = _testcapi.run_in_subinterp
+        except (ImportError, AttributeError):
+            os.close(w)
+            os.close(r)
+            return {"unavailable": "this CPython has no _testcapi.run_in_subinterp"}
+        run(code)
     os.close(w)
     data = b""
     while True:
@@ -474,7 +530,13 @@ def step_job(step):
     if step == "original":
         return lambda: step_import(CONFIG["original"])
     if step == "reimport":
-        return step_reimport
+        return lambda: step_reimport(CONFIG["so"])
+    if step == "original-reimport":
+        return lambda: step_reimport(CONFIG["original"])
+    if step == "legacy":
+        return lambda: step_legacy(CONFIG["so"])
+    if step == "original-legacy":
+        return lambda: step_legacy(CONFIG["original"])
     if step in ("strict", "isolated"):
         return lambda: step_subinterpreter(step)
     if step == "gil":
