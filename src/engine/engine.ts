@@ -35,6 +35,8 @@ import { checkEditsOutsideErrors, checkEditsOutsideMasked, checkEditsOutsideStan
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
 
+const hasErrors = (root: Node): boolean => parseProblems(root).some((p) => p.isError);
+
 export type AppliedTransform = TransformMeta;
 
 export interface EngineResult {
@@ -192,7 +194,9 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
         // A preparation that reads text gets a tree only if it asks for one.
         const ctx = { text: text0, lang, options, headerMacros: env.headerMacros ?? [], headers: env.headers ?? [], get root() { return trees.root(text0); }, get table() { return tableOf(text0); } };
         const edits = prep.apply(ctx);
-        if (!prep.worksOnText) checkEditsOutsideErrors(trees.root(text0), edits);
+        // Read as the engine reads it: a file whose plain parse breaks elsewhere (a function header
+        // split by #if, pykerberos) is checked against its readable tree.
+        if (!prep.worksOnText && edits.length) checkEditsOutsideErrors(hasErrors(trees.root(text0)) ? readable(text0).root : trees.root(text0), edits);
         if (edits.length === 0) break;
         if (round === 0) applied.push({ ...prep.meta });
         history.push({ before: current, edits });

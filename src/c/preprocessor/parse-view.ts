@@ -70,28 +70,57 @@ function nextNonSpace(text: string, from: number): number {
 /**
  * Directive lines inside an expression (`if (` / `#define JOIN ||` / `#include "flags.h"` /
  * `#undef JOIN` / `)`): tree-sitter cannot read a directive there. An `#include` stands in as the
- * operand `0`, the others as nothing.
+ * operand `0`, the others as nothing. A conditional there (`f(m, "X",` / `#ifdef A` / `1` / `#else`
+ * / `0` / `#endif` / `);`, pylibacl) reads as its first branch: the others are blanked with their
+ * directives, or the expression would read `1 0`.
  */
 function directivesInExpressions(text: string, skip: readonly Range[]): (StandIn & { text: string })[] {
   const out: (StandIn & { text: string })[] = [];
   let depth = 0;
   let r = 0;
+  // Conditionals opened inside the current expression; where the branch being blanked started.
+  let open = 0;
+  let blankFrom = -1;
+  let blankLevel = 0;
+  const blank = (start: number, end: number) => {
+    const replacement = standInText(text.slice(start, end), '');
+    if (replacement !== null) out.push({ start, end, macro: '#directive', role: 'empty', text: replacement });
+  };
   for (let i = 0; i < text.length; i++) {
     while (r < skip.length && skip[r].end <= i) r++;
     const range = skip[r];
     if (range && range.start <= i) {
       const line = text.slice(range.start, range.end);
-      if (depth > 0 && /^#/.test(line)) {
-        const include = /^#[ \t]*include\b/.test(line);
-        const replacement = standInText(line, include ? '0' : '');
-        if (replacement !== null) out.push({ start: range.start, end: range.end, macro: include ? '#include' : '#directive', role: 'empty', text: replacement });
+      if ((depth > 0 || blankFrom >= 0) && /^#/.test(line)) {
+        const word = /^#[ \t]*(\w+)/.exec(line)?.[1] ?? '';
+        if (/^if/.test(word)) open++;
+        if (blankFrom >= 0) {
+          // Inside a blanked branch: only its own conditional's end stops it.
+          if (word === 'endif' && open === blankLevel) {
+            blank(blankFrom, range.end);
+            blankFrom = -1;
+            open--;
+          } else if (word === 'endif') open--;
+        } else if ((word === 'else' || word.startsWith('elif')) && open > 0) {
+          blankFrom = range.start;
+          blankLevel = open;
+        } else {
+          if (word === 'endif' && open > 0) open--;
+          const include = word === 'include';
+          const replacement = standInText(line, include ? '0' : '');
+          if (replacement !== null) out.push({ start: range.start, end: range.end, macro: include ? '#include' : '#directive', role: 'empty', text: replacement });
+        }
       }
       i = range.end - 1;
       continue;
     }
+    if (blankFrom >= 0) continue;
     if (text[i] === '(') depth++;
     else if (text[i] === ')') depth = Math.max(0, depth - 1);
-    else if (text[i] === ';' || text[i] === '{' || text[i] === '}') depth = 0;
+    else if (text[i] === ';' || text[i] === '{' || text[i] === '}') {
+      depth = 0;
+      open = 0;
+    }
   }
   return out;
 }
