@@ -246,7 +246,9 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       }
       rule = 'exec-check';
       if (ctx.hasExec) {
-        const fn = findFunction(readable(output).root, ctx.names.exec);
+        // The readable tree, or the plain one where the readable view hides it (an exec inside
+        // nested conditionals of a C++ file whose slots' #ifdefs break the plain parse elsewhere).
+        const fn = findFunction(readable(output).root, ctx.names.exec) ?? findFunction(parse(output), ctx.names.exec);
         if (!fn) throw new Refusal(`the converted file has no readable exec function ${ctx.names.exec}; convert it by hand`);
         const problem = checkExec(output, fn, ctx.param.name, tableOf(output), options.verified === true, (name) => views.header(name))[0];
         if (problem) {

@@ -29,7 +29,12 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
   out.probes.multiphase = f.multiphase ? judgeMultiphase(f.multiphase, slots) : notRun(stopped ?? 'not run');
   // A write the single-phase original attempts too (rapidjson and ijson open /dev/null on import)
   // is the module's own behaviour, not the conversion's: only new ones fail the import probe.
-  const originalEffects = new Set(f.original?.effects ?? []);
+  const originalEffects = new Set(
+    Object.entries(f)
+      .filter(([step]) => step.startsWith('original'))
+      .flatMap(([, facts]) => facts?.effects ?? [])
+      .map(sameEffect),
+  );
   const newEffects = sideEffects(run, sandbox, originalEffects);
   out.probes.import = f.import ? judgeImport(f.import, newEffects) : { ok: false, detail: run.failure ?? 'not run' };
   // The original cannot be imported here either (a symbol this CPython removed, a package it lacks):
@@ -327,11 +332,20 @@ function judgeGil(g: StepFacts | undefined, py: Interpreter, slots: SlotInfo | u
 }
 
 /** Every write or connection any step attempted, worded for the report, once each. */
+/**
+ * An effect as compared with the original's: a file under /tmp is named by the module at random
+ * (`tempfile.mkdtemp()`, py-lmdb's smoke), so only its folder counts.
+ */
+function sameEffect(effect: string): string {
+  return effect.replace(/(\/tmp\/)[^\s/]+(\/[^\s]*)?/g, '$1*');
+}
+
+/** The conversion's side effects (the original's own steps left out), less those in `except`. */
 function sideEffects(run: ProbeRun, sandbox: boolean, except: ReadonlySet<string> = new Set()): string[] {
   const seen = new Set<string>();
   const all: StepFacts[] = [];
-  for (const facts of Object.values(run.facts)) {
-    if (!facts) continue;
+  for (const [step, facts] of Object.entries(run.facts)) {
+    if (!facts || step.startsWith('original')) continue;
     all.push(facts);
     if (facts.count) all.push(facts.count as StepFacts);
     for (const r of (facts.runs as StepFacts[] | undefined) ?? []) all.push(r);
@@ -339,7 +353,7 @@ function sideEffects(run: ProbeRun, sandbox: boolean, except: ReadonlySet<string
   const where = sandbox ? 'contained by the sandbox' : 'NOT contained: --no-sandbox';
   for (const facts of all) {
     for (const e of facts.effects ?? []) {
-      if (except.has(e)) continue;
+      if (except.has(sameEffect(e))) continue;
       const m = /^(\w+) (.*)$/.exec(e);
       if (!m) continue;
       const [, kind, what] = m;
