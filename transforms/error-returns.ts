@@ -213,7 +213,7 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
       const len = r[1].trim().length;
       // Already an exec's failure (a header macro redefined for exec by expand-returning-macros).
       if (value === '-1') continue;
-      if (/^(NULL|0|\(\s*PyObject\s*\*\s*\)\s*NULL)$/.test(value)) edits.push(replace(at, at + len, ' -1'.trim(), id));
+      if (/^(NULL|0|nullptr|\(\s*PyObject\s*\*\s*\)\s*(NULL|nullptr))$/.test(value)) edits.push(replace(at, at + len, ' -1'.trim(), id));
       else if (moduleVar && value === moduleVar) edits.push(replace(at, at + len, '0', id));
       else if (def.params?.includes(value) && passesOnlyNullOrModule(ctx, def.name, def.params.indexOf(value)))
         // `#define init_return(v) return v`, used as init_return(NULL) and init_return(m).

@@ -85,7 +85,7 @@ function redefinition(text: string, fn: { startIndex: number; endIndex: number }
   const after: string[] = [];
   for (const d of macros) {
     const head = d.params === null ? d.name : `${d.name}(${d.params.join(', ')})`;
-    const body = d.body.replace(/\breturn\s*(\(\s*)?(NULL|0|\(\s*PyObject\s*\*\s*\)\s*NULL)(\s*\))?/g, 'return -1');
+    const body = d.body.replace(/\breturn\s*(\(\s*)?(NULL|0|nullptr|\(\s*PyObject\s*\*\s*\)\s*(?:NULL|nullptr))(\s*\))?/g, 'return -1');
     before.push(
       `/* In exec this macro returns -1 where its header's returns NULL. */`,
       `#pragma push_macro("${d.name}")`,
