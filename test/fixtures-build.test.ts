@@ -12,6 +12,8 @@ import path from 'node:path';
 import { discoverPythons } from '../src/verify/pythons';
 import type { Interpreter } from '../src/verify/types';
 import { verifyModule } from '../src/verify/verify';
+import { convertBytes } from '../src/cli/runner';
+import { secondExecOf } from '../src/cli/report';
 import { FixtureCase, loadFixtures } from './fixture-cases';
 
 const cases = loadFixtures().filter((c) => !c.knownFailure && (c.meta.status === 'changed' || c.meta.status === 'unchanged'));
@@ -35,6 +37,11 @@ function numpyIncludes(py: Interpreter): string | null {
   } catch {
     return null;
   }
+}
+
+/** What the conversion makes a second exec do, as the engine reports it (the verifier judges re-import by it). */
+async function secondExecFor(c: FixtureCase): Promise<'replay' | 'guard' | 'runs-again' | undefined> {
+  return secondExecOf(await convertBytes(c.inputPath, c.input, c.options))?.kind;
 }
 
 function sourceFor(c: FixtureCase, dir: string): { converted: string; original: string } {
@@ -73,7 +80,10 @@ describe.each(cases.map((c) => [c.name, c] as const))('fixture %s', (_name, c) =
       smoke: c.meta.smoke,
       // --once-per-process always/never in a fixture's options is the user's choice of a re-import
       // that differs from the original's: noted by the verifier, not failed.
-      expect: c.meta.status === 'changed' ? { ...c.meta.expect, secondExecChosen: (c.options.oncePerProcess ?? 'auto') !== 'auto' } : undefined,
+      expect:
+        c.meta.status === 'changed'
+          ? { ...c.meta.expect, secondExecChosen: (c.options.oncePerProcess ?? 'auto') !== 'auto', secondExec: await secondExecFor(c) }
+          : undefined,
       original: c.meta.status === 'changed' ? { sourcePath: original } : undefined,
       includeDirs,
       displayPath: `fixtures/${c.name}/${path.basename(c.outputPath ?? c.inputPath)}`,

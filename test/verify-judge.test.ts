@@ -184,9 +184,14 @@ describe('probe 6 and the rest', () => {
   test('re-import is compared with the original: objects it kept must be kept, objects it remade remade', () => {
     const orig = { reimported: true, fresh_module: true, same_functions: [], kept: ['Error', 'Type'] };
     const remade = run([], { reimport: { reimported: true, fresh_module: true, same_functions: [], kept: [] }, 'original-reimport': orig });
-    expect(judge(remade, interpreter(10), undefined, true).probes.reimport).toEqual({
+    expect(judge(remade, interpreter(10), { secondExec: 'replay' }, true).probes.reimport).toEqual({
       ok: false,
       detail: 're-import made new Error, Type, where the original kept the same objects (its init ran once)',
+    });
+    // Exec keeps no process-global state: fresh objects per module are multi-phase's point, noted.
+    expect(judge(remade, interpreter(10), { secondExec: 'runs-again' }, true).probes.reimport).toEqual({
+      ok: true,
+      detail: 're-import makes fresh Error, Type where the original shared them (exec keeps no process-global state: each module gets its own)',
     });
     const kept = run([], { reimport: { reimported: true, fresh_module: true, same_functions: [], kept: ['Error', 'Type'] }, 'original-reimport': orig });
     expect(judge(kept, interpreter(10), undefined, true).probes.reimport).toEqual({ ok: true, detail: 're-imports with the same objects as the original (Error, Type)' });

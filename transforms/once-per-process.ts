@@ -45,6 +45,9 @@ export function secondExec(ctx: TransformContext): SecondExec {
   }
   if (choice === 'always') return { kind: 'guard', reason: 'Exec refuses to run twice in one process, as requested (--once-per-process always).' };
   const names = [...new Set(ctx.audit.touched.map((t) => t.name))];
+  // numpy's import_array()/import_umath() fill a static C-API table in the file, and in a legacy
+  // subinterpreter numpy refuses to import at all: a second run must not happen there either.
+  if (/\b(import_array|import_umath|import_ufunc)\w*\s*\(|\bPy(Array|UFunc)_Import\w*\s*\(/.test(ctx.init.body.text)) names.push("numpy's C-API table (import_array)");
   if (!names.length || !originalSizeNegative(ctx)) return null;
   return {
     kind: 'replay',

@@ -12,6 +12,7 @@ import { branchTitle, commitMessage, prBody, type ModuleFacts, type VerifyVerdic
 import { openPrs, pushBranches } from './publish';
 import { short, type Run } from './run';
 import { saveState, type RepoState } from './state';
+import { secondExecOf } from '../cli/report';
 
 /** `main at abc1234 (origin/main; local main has 2 unpushed commit(s), left out)`. */
 function baseLine(b: Found['base']): string {
@@ -140,6 +141,7 @@ export async function processRepo(run: Run, repo: string): Promise<void> {
                 interpreters: outcome.declared.interpreters,
                 gil: outcome.declared.gil,
                 secondExecChosen: (run.r.settings.convert.oncePerProcess ?? 'auto') !== 'auto',
+                secondExec: secondExecOf(outcome)?.kind,
               },
             });
             if (!verification.ok) out = { file: m.file, module: m.module, reason: verification.reason ?? 'verification failed', blob: m.blob, kind: 'verification' };

@@ -46,7 +46,7 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
     return out;
   }
   out.probes.surface = f.original ? judgeSurface(f.import, f.original) : notRun('no original to compare with');
-  out.probes.reimport = f.reimport ? judgeReimport(f.reimport, f['original-reimport'], f.legacy, f['original-legacy'], expect?.secondExecChosen) : notRun(stopped ?? 'not run');
+  out.probes.reimport = f.reimport ? judgeReimport(f.reimport, f['original-reimport'], f.legacy, f['original-legacy'], expect?.secondExecChosen, expect?.secondExec) : notRun(stopped ?? 'not run');
 
   const declaredInterp = expect?.interpreters ?? (slots?.interpreters as string | undefined) ?? 'supported';
   if (py.major === 3 && py.minor < 12) out.probes.subinterpreters = notRun('per-interpreter isolation checks need 3.12+');
@@ -158,7 +158,14 @@ function judgeSurface(now: StepFacts | undefined, before: StepFacts): ProbeResul
  * smoke, and which attributes are the very same objects). A once-per-process guard is a difference
  * the user chose (`--once-per-process always`) or the tool named in the conversion: noted, not failed.
  */
-function judgeReimport(r: StepFacts, orig?: StepFacts, legacy?: StepFacts, origLegacy?: StepFacts, chosen = false): ProbeResult {
+function judgeReimport(
+  r: StepFacts,
+  orig?: StepFacts,
+  legacy?: StepFacts,
+  origLegacy?: StepFacts,
+  chosen = false,
+  second?: 'replay' | 'guard' | 'runs-again',
+): ProbeResult {
   const why = fate(r);
   if (why) return { ok: false, detail: `importing again after del sys.modules: ${why}` };
   const notes: string[] = [];
@@ -172,7 +179,12 @@ function judgeReimport(r: StepFacts, orig?: StepFacts, legacy?: StepFacts, origL
     const origKept = new Set((orig!.kept as string[]) ?? []);
     const remade = [...origKept].filter((k) => !kept.has(k));
     const keptNew = [...kept].filter((k) => !origKept.has(k));
-    if (remade.length) problems.push(`re-import made new ${remade.slice(0, 5).join(', ')}, where the original kept the same objects (its init ran once)`);
+    // Fresh objects are what multi-phase gives each module; they break parity only where the
+    // conversion meant to keep them (a replayed first exec) or cannot say.
+    if (remade.length && second === 'replay')
+      problems.push(`re-import made new ${remade.slice(0, 5).join(', ')}, where the original kept the same objects (its init ran once)`);
+    else if (remade.length)
+      notes.push(`re-import makes fresh ${remade.slice(0, 5).join(', ')} where the original shared them (exec keeps no process-global state: each module gets its own)`);
     else if (keptNew.length) problems.push(`re-import kept ${keptNew.slice(0, 5).join(', ')}, where the original made new ones (its init ran again)`);
     else notes.push(kept.size ? `re-imports with the same objects as the original (${[...kept].slice(0, 3).join(', ')}${kept.size > 3 ? ', ...' : ''})` : 're-imports afresh, as the original');
   } else {

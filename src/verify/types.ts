@@ -96,6 +96,12 @@ export interface Expectation {
    * that differs from the original's is their choice, noted rather than failed.
    */
   secondExecChosen?: boolean;
+  /**
+   * What the conversion makes a second exec do (the engine's outcome): `replay` must keep what the
+   * original kept on re-import; after `runs-again` (exec keeps no process-global state) fresh
+   * objects where the original shared them are noted, not failed: each module gets its own.
+   */
+  secondExec?: 'replay' | 'guard' | 'runs-again';
 }
 
 /** How a probe skipped because the single-phase original fails there too starts its detail. */

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { FileOutcome } from '../runner';
+import { secondExecOf } from '../report';
 import { VerifyFlags, verifyOptions, verifyOptionsBuilder } from './verify-options';
 import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES, DEFAULT_OPTIONS } from '../../engine/options';
 import type { ConvertOptions, GilChoice, InterpretersChoice, NumpyImportChoice, OncePerProcessChoice } from '../../engine/options';
@@ -342,6 +343,7 @@ async function verifyOutcomes(outcomes: FileOutcome[], a: ConvertArgs, ctx: Comm
           interpreters: o.declared.interpreters,
           gil: o.declared.gil,
           secondExecChosen: setting(a.oncePerProcess, ctx.config?.oncePerProcess, DEFAULT_OPTIONS.oncePerProcess) !== 'auto',
+          secondExec: secondExecOf(o)?.kind,
         },
         module: o.module,
       })),
