@@ -16,6 +16,8 @@ export const BUILTIN_DEFINES = String.raw`
 #define Py_BEGIN_CRITICAL_SECTION2(a, b) {
 #define Py_END_CRITICAL_SECTION2() }
 #define Py_RETURN_NONE return Py_None
+#define PyFPE_START_PROTECT(err_string, leave_stmt)
+#define PyFPE_END_PROTECT(v)
 #define Py_RETURN_TRUE return Py_True
 #define Py_RETURN_FALSE return Py_False
 #define Py_RETURN_NOTIMPLEMENTED return Py_NotImplemented
