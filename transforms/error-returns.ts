@@ -214,7 +214,9 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
       // Already an exec's failure (a header macro redefined for exec by expand-returning-macros).
       if (value === '-1') continue;
       if (/^(NULL|0|nullptr|\(\s*PyObject\s*\*\s*\)\s*(NULL|nullptr))$/.test(value)) edits.push(replace(at, at + len, ' -1'.trim(), id));
-      else if (moduleVar && value === moduleVar) edits.push(replace(at, at + len, '0', id));
+      // A parameter first: `#define MOD_RETURN(mod) return mod;` in an init whose variable is also
+      // `mod` (py-lmdb) returns whatever each use passes, NULL as well.
+      else if (moduleVar && value === moduleVar && !def.params?.includes(value)) edits.push(replace(at, at + len, '0', id));
       else if (def.params?.includes(value) && passesOnlyNullOrModule(ctx, def.name, def.params.indexOf(value)))
         // `#define init_return(v) return v`, used as init_return(NULL) and init_return(m).
         edits.push(replace(at, at + len, `(${value}) ? 0 : -1`, id));
