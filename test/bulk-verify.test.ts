@@ -47,7 +47,7 @@ test('a module that fails verification is left out and listed; the others are co
   ]);
   expect(seen[1].original.equals(fixture('textbook-spam'))).toBe(true);
   expect(seen[1].converted.equals(fixture('textbook-spam', 'output.c'))).toBe(true);
-  expect(seen[1].expect).toEqual({ interpreters: 'not-supported', gil: 'used' });
+  expect(seen[1].expect).toEqual({ interpreters: 'not-supported', gil: 'used', secondExecChosen: false, secondExec: 'replay' });
   const body = read(path.join(sb.out, 'demo', 'pep489-textbook_spam.md'));
   expect(body).toContain('```\nPASS textbook_spam (src/textbook_spam.c)\n  python  build\n  3.99    ok\n```');
   expect(body).toContain('under CPython 3.99, each probe in a bubblewrap sandbox');
