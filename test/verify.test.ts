@@ -171,7 +171,8 @@ test('a module with a once-per-process guard passes re-import by raising its own
   for (const i of v.interpreters) {
     expect(i.probes.reimport).toEqual({
       ok: true,
-      detail: "refuses a second exec with ImportError: cannot load module more than once per process; a legacy subinterpreter gets the guard's ImportError",
+      detail:
+        "refuses a second exec with ImportError: cannot load module more than once per process; a legacy subinterpreter gets the guard's ImportError; imports from 8 threads at once",
     });
   }
 });

@@ -46,7 +46,7 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
     return out;
   }
   out.probes.surface = f.original ? judgeSurface(f.import, f.original) : notRun('no original to compare with');
-  out.probes.reimport = f.reimport ? judgeReimport(f.reimport, f['original-reimport'], f.legacy, f['original-legacy'], expect?.secondExecChosen, expect?.secondExec) : notRun(stopped ?? 'not run');
+  out.probes.reimport = f.reimport ? judgeReimport(f.reimport, f['original-reimport'], f.legacy, f['original-legacy'], expect?.secondExecChosen, expect?.secondExec, f.threads, f['original-threads']) : notRun(stopped ?? 'not run');
 
   const declaredInterp = expect?.interpreters ?? (slots?.interpreters as string | undefined) ?? 'supported';
   if (py.major === 3 && py.minor < 12) out.probes.subinterpreters = notRun('per-interpreter isolation checks need 3.12+');
@@ -165,6 +165,8 @@ function judgeReimport(
   origLegacy?: StepFacts,
   chosen = false,
   second?: 'replay' | 'guard' | 'runs-again',
+  threads?: StepFacts,
+  origThreads?: StepFacts,
 ): ProbeResult {
   const why = fate(r);
   if (why) return { ok: false, detail: `importing again after del sys.modules: ${why}` };
@@ -204,6 +206,20 @@ function judgeReimport(
       else if (origImports || !origLegacy) problems.push(`legacy subinterpreter: ${what}${origImports ? ', where the original imported and passed' : ''}`);
       else notes.push(`legacy subinterpreter: ${what}, as the original`);
     }
+  }
+  if (!r.guarded && !r.exception && !r.smoke_exception) {
+    const origReloads = !orig || orig.reloaded === true;
+    if (r.reload_exception && origReloads) problems.push(`importlib.reload raised ${exc(r.reload_exception)}`);
+    else if (r.reloaded) notes.push('reloads');
+  }
+  if (threads) {
+    const tw = fate(threads);
+    const errors = (threads.errors as ExcFacts[]) ?? [];
+    const origClean = !origThreads || (!fate(origThreads) && ((origThreads.errors as ExcFacts[]) ?? []).length === 0 && origThreads.modules === 1);
+    if (tw) problems.push(`import from 8 threads at once: ${tw}`);
+    else if ((errors.length || threads.modules !== 1) && origClean)
+      problems.push(`import from 8 threads at once: ${errors.length ? `raised ${exc(errors[0])}` : `${String(threads.modules)} module objects`}`);
+    else notes.push('imports from 8 threads at once');
   }
   // --once-per-process always/never: the user chose this difference from the original.
   if (problems.length && chosen) return { ok: true, detail: [...notes, ...problems.map((p) => `${p} (as chosen by --once-per-process)`)].join('; ') };

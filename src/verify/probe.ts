@@ -17,6 +17,8 @@ export type Step =
   | 'original-reimport'
   | 'legacy'
   | 'original-legacy'
+  | 'threads'
+  | 'original-threads'
   | 'strict'
   | 'isolated'
   | 'faults'
@@ -70,8 +72,8 @@ export function stepsFor(req: ProbeRequest): Step[] {
   const steps: Step[] = ['multiphase', 'import'];
   if (req.originalSoPath) steps.push('original');
   // Parity with the original: the same re-import and legacy subinterpreter scenarios on both.
-  steps.push('reimport', 'legacy');
-  if (req.originalSoPath) steps.push('original-reimport', 'original-legacy');
+  steps.push('reimport', 'legacy', 'threads');
+  if (req.originalSoPath) steps.push('original-reimport', 'original-legacy', 'original-threads');
   if (py.major > 3 || py.minor >= 12) steps.push('strict', 'isolated');
   steps.push('faults');
   if (py.freeThreaded) steps.push('gil');

@@ -289,7 +289,36 @@ def step_reimport(so=None):
         facts["smoke"] = smoke(second)
     except BaseException as e:
         facts["smoke_exception"] = exc_facts(e)
+    # importlib.reload runs neither init nor exec again (cpython-facts.md): it must simply work.
+    try:
+        importlib.reload(second)
+        facts["reloaded"] = True
+        facts["reload_smoke"] = smoke(sys.modules[NAME])
+    except BaseException as e:
+        facts["reload_exception"] = exc_facts(e)
     return facts
+
+
+def step_threads(so=None):
+    """The first import from 8 threads at once (a barrier, then import): one module, no exception."""
+    import threading
+    add_path(so or CONFIG["so"])
+    barrier = threading.Barrier(8)
+    got, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            got.append(id(importlib.import_module(NAME)))
+        except BaseException as e:
+            errors.append(exc_facts(e))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"modules": len(set(got)), "imports": len(got), "errors": errors[:3]}
 
 
 SUBINTERP_CODE = """
@@ -533,6 +562,10 @@ def step_job(step):
         return lambda: step_reimport(CONFIG["so"])
     if step == "original-reimport":
         return lambda: step_reimport(CONFIG["original"])
+    if step == "threads":
+        return lambda: step_threads(CONFIG["so"])
+    if step == "original-threads":
+        return lambda: step_threads(CONFIG["original"])
     if step == "legacy":
         return lambda: step_legacy(CONFIG["so"])
     if step == "original-legacy":
