@@ -31,6 +31,7 @@ function describe(c: Conditional): string {
 export function checkInitNotSplit(text: string, fns: readonly Node[]): void {
   const conditionals = scanConditionals(text);
   for (const fn of fns) {
+    directiveInsideHeader(text, fn);
     const body = field(fn, 'body');
     const headerEnd = body ? body.startIndex + 1 : fn.endIndex;
     for (const c of conditionals) {
@@ -46,6 +47,29 @@ export function checkInitNotSplit(text: string, fns: readonly Node[]): void {
       );
     }
   }
+}
+
+/**
+ * `PyMODINIT_FUNC` / `#define MOD_ERROR_VAL NULL` / `PyInit_x(void) {` (zfec, once its Python 2
+ * branch is gone): the return type stands alone above a directive line, and tree-sitter reads the
+ * function from its name. Its header cannot be rewritten as one piece: refused with the line.
+ */
+function directiveInsideHeader(text: string, fn: Node): void {
+  const lines = text.slice(0, fn.startIndex).split(/\r?\n/);
+  // The part of the function's own line before it, then the lines above.
+  if (lines.pop()!.trim() !== '') return;
+  let directive = -1;
+  while (lines.length && /^[ \t]*#/.test(lines[lines.length - 1])) {
+    directive = lines.length;
+    lines.pop();
+    while (lines.length && /\\[ \t]*$/.test(lines[lines.length - 1])) lines.pop();
+  }
+  const typeLine = lines[lines.length - 1] ?? '';
+  if (directive < 0 || !/^[ \t]*(?:(?:[A-Za-z_]\w*)[ \t]*\**[ \t]*)+$/.test(typeLine) || /[;{}]|^\s*$/.test(typeLine)) return;
+  throw new Refusal(
+    `the init's return type (${typeLine.trim()}) is separated from its name by a directive line; move that directive above the return type, then run again`,
+    directive,
+  );
 }
 
 /** `#if` / `#else` / `#endif` pair up: the problem line, or null. */
