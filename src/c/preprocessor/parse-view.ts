@@ -107,7 +107,9 @@ function directivesInExpressions(text: string, skip: readonly Range[]): (StandIn
         } else {
           if (word === 'endif' && open > 0) open--;
           const include = word === 'include';
-          const replacement = standInText(line, include ? '0' : '');
+          // An included list whose items end with the joining operator (`add(x) JOINER`,
+          // python-systemd) is followed by one more operand: `0 +` keeps the expression whole.
+          const replacement = standInText(line, include ? (operandFollows(text, range.end, skip) ? '0+' : '0') : '');
           if (replacement !== null) out.push({ start: range.start, end: range.end, macro: include ? '#include' : '#directive', role: 'empty', text: replacement });
         }
       }
@@ -123,6 +125,18 @@ function directivesInExpressions(text: string, skip: readonly Range[]): (StandIn
     }
   }
   return out;
+}
+
+/** Does an operand (not `)`, `,`, `;` or an operator) come next after `from`, past blanks, comments and directives? */
+function operandFollows(text: string, from: number, skip: readonly Range[]): boolean {
+  let i = from;
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i])) i++;
+    const range = skip.find((r) => r.start <= i && i < r.end);
+    if (!range) break;
+    i = range.end;
+  }
+  return /[A-Za-z0-9_("'!~]/.test(text[i] ?? '');
 }
 
 export function parseView(text: string, table: MacroTable, skip: readonly Range[] = nonCodeRanges(text)): ParseView {
