@@ -180,6 +180,9 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     const views = new CViews(parse, lang, env.headers ?? []);
     const tableOf = (t: string) => views.table(t);
     const readable = (t: string) => views.readable(t);
+    // Preparations read the plain tree, or the readable one where the plain parse breaks (a
+    // function header split by #if, a #define inside a method table).
+    const readableRoot = (t: string) => (hasErrors(trees.root(t)) ? readable(t).root : trees.root(t));
     const problemsBefore = countReadableProblems(parse, text, lang, [], 0, readable);
     let current = text;
     history = [];
@@ -192,11 +195,11 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       for (let round = 0; round < 4; round++) {
         const text0 = current;
         // A preparation that reads text gets a tree only if it asks for one.
-        const ctx = { text: text0, lang, options, headerMacros: env.headerMacros ?? [], headers: env.headers ?? [], get root() { return trees.root(text0); }, get table() { return tableOf(text0); } };
+        const ctx = { text: text0, lang, options, headerMacros: env.headerMacros ?? [], headers: env.headers ?? [], get root() { return readableRoot(text0); }, get table() { return tableOf(text0); } };
         const edits = prep.apply(ctx);
         // Read as the engine reads it: a file whose plain parse breaks elsewhere (a function header
         // split by #if, pykerberos) is checked against its readable tree.
-        if (!prep.worksOnText && edits.length) checkEditsOutsideErrors(hasErrors(trees.root(text0)) ? readable(text0).root : trees.root(text0), edits);
+        if (!prep.worksOnText && edits.length) checkEditsOutsideErrors(readableRoot(text0), edits);
         if (edits.length === 0) break;
         if (round === 0) applied.push({ ...prep.meta });
         history.push({ before: current, edits });

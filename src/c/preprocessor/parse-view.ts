@@ -82,6 +82,8 @@ function directivesInExpressions(text: string, skip: readonly Range[]): (StandIn
   let open = 0;
   let blankFrom = -1;
   let blankLevel = 0;
+  // Brace depth inside an initializer (`= { ... }`).
+  let braces = 0;
   const blank = (start: number, end: number) => {
     const replacement = standInText(text.slice(start, end), '');
     if (replacement !== null) out.push({ start, end, macro: '#directive', role: 'empty', text: replacement });
@@ -117,11 +119,21 @@ function directivesInExpressions(text: string, skip: readonly Range[]): (StandIn
       continue;
     }
     if (blankFrom >= 0) continue;
-    if (text[i] === '(') depth++;
-    else if (text[i] === ')') depth = Math.max(0, depth - 1);
-    else if (text[i] === ';' || text[i] === '{' || text[i] === '}') {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    else if (ch === '{' && (braces > 0 || /=\s*$/.test(text.slice(Math.max(0, i - 40), i)))) {
+      // An initializer's braces (`= {`, and the braces nested in it) are an expression too: a
+      // `#define ENTRY(...)` inside a method table (dbus-python) is as unreadable there.
+      braces++;
+      depth++;
+    } else if (ch === '}' && braces > 0) {
+      braces--;
+      depth = Math.max(0, depth - 1);
+    } else if (ch === ';' || ch === '{' || ch === '}') {
       depth = 0;
       open = 0;
+      braces = 0;
     }
   }
   return out;
