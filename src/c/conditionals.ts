@@ -126,8 +126,8 @@ function markersOn(text: string, conditionals: Conditional[], py3: boolean): Rea
   return out;
 }
 
-/** Macros projects define for "this is Python 3": IS_PY3K, PY3K, PY3, IS_PY3, PYTHON3, ... */
-const PY3_MACRO = /^(IS_)?PY(THON)?_?3K?$/;
+/** Macros projects define for "this is Python 3": IS_PY3K, PY3K, PY3, IS_PY3, PYTHON3, _PYTHON3 (udatetime, from setup.py), ... */
+const PY3_MACRO = /^_*(IS_)?PY(THON)?_?3K?$/;
 
 function compare(a: number, op: string, b: number): boolean | null {
   switch (op) {
