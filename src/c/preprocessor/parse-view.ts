@@ -7,7 +7,7 @@
  *   Py_BEGIN_ALLOW_THREADS        ->  {                        (block open)
  *   Py_END_ALLOW_THREADS          ->                     }      (block close)
  *   X_IGNORE_DEPRECATED_BEGIN     ->                           (empty: only _Pragma)
- *   MOD_RETURN(NULL)   (no `;`)   ->                 ;         (a whole statement)
+ *   MOD_RETURN(NULL)   (no `;`)   ->  _               ;         (a whole statement)
  *   PyObject_HEAD     (no `;`)   ->  int _        ;          (declarations: a struct's fields too)
  *   UNLESS(ok) return NULL;       ->  if    (ok) return NULL;  (if head, arguments kept)
  *   STR(MAJOR) "." STR(MINOR)     ->  "        " "." "        " (string literal)
@@ -192,13 +192,14 @@ export function parseView(text: string, table: MacroTable, skip: readonly Range[
         replacement = standInText(original, '', '}');
         break;
       case 'statement':
-        // Followed by its own `;` it reads as a call already. The `;` last: the statement's node
-        // then covers the whole use.
-        if (after !== ';') replacement = standInText(original, '', ';');
+        // Followed by its own `;` it reads as a call already. `_` first and `;` last: the
+        // statement's node then covers the whole use (a bare `;` would cover only its last
+        // character, and a rule moving the statement would move that character alone).
+        if (after !== ';') replacement = standInText(original, original.length >= 2 ? '_' : '', ';');
         break;
       case 'declaration':
         // `int x;` fits a struct's fields as well as a block; too short a name reads as a statement.
-        if (after !== ';') replacement = original.length >= 6 && !original.includes('\n') ? declarationStandIn(original) : standInText(original, '', ';');
+        if (after !== ';') replacement = original.length >= 6 && !original.includes('\n') ? declarationStandIn(original) : standInText(original, original.length >= 2 ? '_' : '', ';');
         break;
       case 'if-head':
         // The macro's name becomes `if`, its arguments stay as the condition.
