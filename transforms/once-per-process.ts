@@ -45,9 +45,11 @@ export function secondExec(ctx: TransformContext): SecondExec {
   }
   if (choice === 'always') return { kind: 'guard', reason: 'Exec refuses to run twice in one process, as requested (--once-per-process always).' };
   const names = [...new Set(ctx.audit.touched.map((t) => t.name))];
-  // numpy's import_array()/import_umath() fill a static C-API table in the file, and in a legacy
-  // subinterpreter numpy refuses to import at all: a second run must not happen there either.
+  // numpy's import_array()/import_umath() and datetime's PyDateTime_IMPORT fill a static C-API
+  // pointer in the file. Run again in a legacy subinterpreter, they point it at objects that die
+  // with that interpreter (udatetime crashed on 3.13), or numpy refuses to import at all.
   if (/\b(import_array|import_umath|import_ufunc)\w*\s*\(|\bPy(Array|UFunc)_Import\w*\s*\(/.test(ctx.init.body.text)) names.push("numpy's C-API table (import_array)");
+  if (/\bPyDateTime_IMPORT\b/.test(ctx.init.body.text)) names.push("datetime's C-API pointer (PyDateTime_IMPORT)");
   if (!names.length || !originalSizeNegative(ctx)) return null;
   return {
     kind: 'replay',

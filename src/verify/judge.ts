@@ -196,7 +196,9 @@ function judgeReimport(
   if (legacy) {
     const lw = fate(legacy);
     const origImports = origLegacy && !fate(origLegacy) && origLegacy.imported === true && !origLegacy.smoke_exception;
-    if (lw) problems.push(`legacy subinterpreter: ${lw}`);
+    const origFate = origLegacy && fate(origLegacy);
+    if (lw && origFate) notes.push(`legacy subinterpreter: ${lw}, as the original (${origFate})`);
+    else if (lw) problems.push(`legacy subinterpreter: ${lw}`);
     else if (legacy.unavailable) notes.push(`legacy subinterpreter: skipped (${String(legacy.unavailable)})`);
     else if (legacy.imported && !legacy.smoke_exception) notes.push('imports in a legacy subinterpreter');
     else {
