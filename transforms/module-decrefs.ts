@@ -116,24 +116,29 @@ function findNullingsThatAreRead(ctx: TransformContext): Node[] {
  * path cannot be followed (a jump inside a conditional): then every one may see m NULL.
  */
 export function returnsAfterModuleNulling(ctx: TransformContext): Node[] | 'all' {
-  const { body } = ctx.init;
   const out: Node[] = [];
   for (const stmt of moduleNullingsThatAreRead(ctx)) {
-    let at: Node = stmt;
-    let step = 0;
-    for (; step < 50; step++) {
-      const next = continuation(at, body);
-      if (next === 'end') break;
-      if (next === 'unknown') return 'all';
-      if (next.type === 'return_statement') {
-        out.push(next);
-        break;
-      }
-      at = next;
-    }
-    if (step === 50) return 'all';
+    const { end } = pathAfter(stmt, ctx.init.body);
+    if (end === 'unknown') return 'all';
+    if (end !== 'end') out.push(end);
   }
   return out;
+}
+
+/**
+ * What runs after `stmt` up to a return: the statements, and how the path ends (that return, the
+ * end of the body, or 'unknown' when it cannot be followed or runs on past 50 statements).
+ */
+function pathAfter(stmt: Node, body: Node): { runs: Node[]; end: Node | 'end' | 'unknown' } {
+  const runs: Node[] = [];
+  let at: Node = stmt;
+  for (let step = 0; step < 50; step++) {
+    const next = continuation(at, body);
+    if (next === 'end' || next === 'unknown' || next.type === 'return_statement') return { runs, end: next };
+    runs.push(next);
+    at = next;
+  }
+  return { runs, end: 'unknown' };
 }
 
 /**
@@ -142,16 +147,12 @@ export function returnsAfterModuleNulling(ctx: TransformContext): Node[] | 'all'
  * original did, removing it is only tidier.
  */
 function readAfter(stmt: Node, body: Node, moduleVar: string): boolean {
-  let at: Node = stmt;
-  for (let step = 0; step < 50; step++) {
-    const next = continuation(at, body);
-    if (next === 'end' || next === 'unknown') return next === 'unknown';
-    if (next.type === 'return_statement') return false;
-    const scope = next.type === 'labeled_statement' ? named(next)[named(next).length - 1] ?? next : next;
-    if (ofType(scope, 'identifier').some((n) => n.text === moduleVar)) return true;
-    at = next;
-  }
-  return true;
+  const { runs, end } = pathAfter(stmt, body);
+  const reads = (n: Node) => {
+    const scope = n.type === 'labeled_statement' ? named(n)[named(n).length - 1] ?? n : n;
+    return ofType(scope, 'identifier').some((id) => id.text === moduleVar);
+  };
+  return end === 'unknown' || runs.some(reads);
 }
 
 /** Is `cond` true only when the module variable is NULL (`m == NULL`, `!m`, `!m && ...`)? */

@@ -339,40 +339,16 @@ os.write(%(fd)d, json.dumps(res).encode())
 """
 
 
-def step_subinterpreter(kind):
-    """Imports the module in a strict (shared GIL) or isolated (own GIL) subinterpreter (probe 5)."""
+def in_subinterpreter(so, run):
+    """Runs SUBINTERP_CODE for the module built at `so` through `run(code)`, which creates the
+    subinterpreter and returns None, or the facts to report instead (a failure, "unavailable"); then
+    reads back what the code wrote to the pipe."""
     r, w = os.pipe()
-    code = SUBINTERP_CODE % {"dir": os.path.dirname(CONFIG["so"]), "path": CONFIG.get("path") or [], "name": NAME, "smoke": CONFIG.get("smoke") or "", "fd": w}
-    if sys.version_info >= (3, 13):
-        import _interpreters
-        config = _interpreters.new_config("legacy", check_multi_interp_extensions=True) if kind == "strict" else _interpreters.new_config("isolated")
-        interp = _interpreters.create(config)
-        try:
-            failure = _interpreters.exec(interp, code)
-        finally:
-            _interpreters.destroy(interp)
-        if failure is not None:
-            return {"probe_error": getattr(failure, "formatted", str(failure))}
-    elif kind == "strict":
-        try:
-            import _testcapi
-            run = _testcapi.run_in_subinterp_with_config
-        except (ImportError, AttributeError):
-            return {"unavailable": "this CPython has no _testcapi.run_in_subinterp_with_config"}
-        flags = dict(use_main_obmalloc=True, allow_fork=True, allow_exec=True, allow_threads=True,
-                     allow_daemon_threads=True, check_multi_interp_extensions=True)
-        try:
-            run(code, gil=1, **flags)  # 1: PyInterpreterConfig_SHARED_GIL
-        except TypeError:
-            run(code, own_gil=False, **flags)
-    else:
-        import _xxsubinterpreters
-        interp = _xxsubinterpreters.create(isolated=True)
-        try:
-            _xxsubinterpreters.run_string(interp, code)
-        finally:
-            _xxsubinterpreters.destroy(interp)
-    os.close(w)
+    code = SUBINTERP_CODE % {"dir": os.path.dirname(so), "path": CONFIG.get("path") or [], "name": NAME, "smoke": CONFIG.get("smoke") or "", "fd": w}
+    try:
+        instead = run(code)
+    finally:
+        os.close(w)
     data = b""
     while True:
         chunk = os.read(r, 65536)
@@ -380,7 +356,52 @@ def step_subinterpreter(kind):
             break
         data += chunk
     os.close(r)
+    if instead is not None:
+        return instead
     return json.loads(data.decode()) if data else {"probe_error": "the subinterpreter reported nothing"}
+
+
+def run_with_config(config_args, config_kwargs=None):
+    """3.13+: run the code in an `_interpreters` subinterpreter made from new_config(...)."""
+    def run(code):
+        import _interpreters
+        interp = _interpreters.create(_interpreters.new_config(*config_args, **(config_kwargs or {})))
+        try:
+            failure = _interpreters.exec(interp, code)
+        finally:
+            _interpreters.destroy(interp)
+        return None if failure is None else {"probe_error": getattr(failure, "formatted", str(failure))}
+    return run
+
+
+def step_subinterpreter(kind):
+    """Imports the module in a strict (shared GIL) or isolated (own GIL) subinterpreter (probe 5)."""
+    if sys.version_info >= (3, 13):
+        run = run_with_config(("legacy",), {"check_multi_interp_extensions": True}) if kind == "strict" else run_with_config(("isolated",))
+    elif kind == "strict":
+        def run(code):
+            try:
+                import _testcapi
+                run_config = _testcapi.run_in_subinterp_with_config
+            except (ImportError, AttributeError):
+                return {"unavailable": "this CPython has no _testcapi.run_in_subinterp_with_config"}
+            flags = dict(use_main_obmalloc=True, allow_fork=True, allow_exec=True, allow_threads=True,
+                         allow_daemon_threads=True, check_multi_interp_extensions=True)
+            try:
+                run_config(code, gil=1, **flags)  # 1: PyInterpreterConfig_SHARED_GIL
+            except TypeError:
+                run_config(code, own_gil=False, **flags)
+            return None
+    else:
+        def run(code):
+            import _xxsubinterpreters
+            interp = _xxsubinterpreters.create(isolated=True)
+            try:
+                _xxsubinterpreters.run_string(interp, code)
+            finally:
+                _xxsubinterpreters.destroy(interp)
+            return None
+    return in_subinterpreter(CONFIG["so"], run)
 
 
 def step_legacy(so):
@@ -388,37 +409,18 @@ def step_legacy(so):
     imports it and runs the smoke: what mod_wsgi and plugin hosts do. Run on the original too."""
     add_path(so)
     importlib.import_module(NAME)
-    r, w = os.pipe()
-    code = SUBINTERP_CODE % {"dir": os.path.dirname(so), "path": CONFIG.get("path") or [], "name": NAME, "smoke": CONFIG.get("smoke") or "", "fd": w}
     if sys.version_info >= (3, 13):
-        import _interpreters
-        interp = _interpreters.create(_interpreters.new_config("legacy"))
-        try:
-            failure = _interpreters.exec(interp, code)
-        finally:
-            _interpreters.destroy(interp)
-        if failure is not None:
-            os.close(w)
-            os.close(r)
-            return {"probe_error": getattr(failure, "formatted", str(failure))}
-    else:
+        return in_subinterpreter(so, run_with_config(("legacy",)))
+
+    def run(code):
         try:
             import _testcapi
-            run = _testcapi.run_in_subinterp
+            run_legacy = _testcapi.run_in_subinterp
         except (ImportError, AttributeError):
-            os.close(w)
-            os.close(r)
             return {"unavailable": "this CPython has no _testcapi.run_in_subinterp"}
-        run(code)
-    os.close(w)
-    data = b""
-    while True:
-        chunk = os.read(r, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(r)
-    return json.loads(data.decode()) if data else {"probe_error": "the subinterpreter reported nothing"}
+        run_legacy(code)
+        return None
+    return in_subinterpreter(so, run)
 
 
 def step_gil():
