@@ -63,3 +63,50 @@ export function labelTarget(gotoStmt: Node, body: Node): Node | null {
 export function continuation(stmt: Node, body: Node): Next {
   return resolve(following(stmt, body), body);
 }
+
+/** Calls that never return: a path ending in one does not reach the closing brace. */
+const NO_RETURN = /^(Py_FatalError|abort|exit|_exit|Py_Exit|Py_UNREACHABLE|__builtin_unreachable)$/;
+
+/** Preprocessor nodes with no statement in them (`#ifdef X` / `#else` / `#endif` around nothing, a `#define`). */
+function statementless(n: Node): boolean {
+  const hasStatement = (x: Node): boolean => named(x).some((c) => /_statement$|^declaration$/.test(c.type) || hasStatement(c));
+  return n.type.startsWith('preproc_') && !hasStatement(n);
+}
+
+/**
+ * The last statement of a function body after which control reaches the closing brace without a
+ * return (a PyInit that falls off its end returns garbage: undefined behaviour the conversion would
+ * carry into exec, and worse once a release before it is gone); null when every path returns, or
+ * when the ending cannot be judged (loops, switches, a conditional whose branches end differently,
+ * a statement `mayJump` says a macro in it may leave by).
+ */
+export function fallsOffEnd(body: Node, mayJump: (stmt: Node) => boolean = () => false): Node | null {
+  const lastOf = (block: Node): Node | null => {
+    const stmts = named(block).filter((c) => c.type !== 'comment' && !statementless(c));
+    return stmts[stmts.length - 1] ?? null;
+  };
+  const ends = (s: Node | null): Node | null | 'unknown' => {
+    if (!s) return 'unknown';
+    switch (s.type) {
+      case 'return_statement':
+      case 'goto_statement':
+        return null;
+      case 'labeled_statement':
+        return ends(named(s).filter((c) => c.type !== 'statement_identifier')[0] ?? null) ?? null;
+      case 'compound_statement':
+        return ends(lastOf(s));
+      case 'expression_statement': {
+        const e = named(s)[0];
+        if (e?.type === 'call_expression' && NO_RETURN.test(field(e, 'function')?.text ?? '')) return null;
+        // A macro may hide the return (`MOD_RETURN(m)` as the last line).
+        return mayJump(s) ? 'unknown' : s;
+      }
+      default:
+        return 'unknown';
+    }
+  };
+  const last = lastOf(body);
+  if (!last) return null;
+  const r = ends(last);
+  return r === 'unknown' ? null : r;
+}

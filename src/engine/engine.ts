@@ -12,7 +12,7 @@
 import { applyEdits, Edit, originalIndex, OverlappingEditsError, outputRanges } from './edits';
 import { buildContext } from './context';
 import { checkExec, findFunction } from './exec-check';
-import { checkInitNotSplit, checkOutputSettings } from './output-check';
+import { checkEverySetting, checkInitNotSplit, checkOutputSettings, featureConditionalsIn } from './output-check';
 import { same } from '../c/syntax';
 import { fileScopeFunctions, findModuleInit, functionName, initFunctions } from './module-init';
 import type { ConvertOptions, GilChoice, InterpretersChoice } from './options';
@@ -30,6 +30,8 @@ import type { HeaderMacro } from '../c/headers';
 import type { HeaderText } from '../c/preprocessor/macro-table';
 import { CViews } from '../c/preprocessor/c-view';
 import { hiddenModuleInit } from './missed-init';
+import { fallsOffEnd } from '../c/control-flow';
+import { usesJumpingMacro } from '../c/preprocessor/jumps';
 import { codeMatches, nonCodeRanges } from '../c/non-code';
 import { checkEditsOutsideErrors, checkEditsOutsideMasked, checkEditsOutsideStandIns, checkHeadersFindModule, checkHiddenCodeInert } from './checks';
 
@@ -215,6 +217,12 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
       module = init.name;
       checkInitNotSplit(current, same(init.entry, init.fn) ? [init.entry] : [init.entry, init.fn]);
       checkHeadersFindModule(current, env.headers ?? [], init.def.name);
+      const fallsOff = fallsOffEnd(init.body, (stmt) => usesJumpingMacro(stmt, tableOf(current)));
+      if (fallsOff)
+        throw new Refusal(
+          `the init can reach its closing brace without a return after line ${lineOf(current, fallsOff.startIndex)}, so its caller gets garbage; add the return that path means (return NULL; on an error path), then run again`,
+          lineOf(current, fallsOff.startIndex),
+        );
       // Blanked lines inside the definition would escape every rule: refuse.
       const inDef = masked.find((r) => init.def.declaration.startIndex < r.end && r.start < init.def.declaration.endIndex);
       if (inDef)
@@ -280,8 +288,15 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     const second = secondExec(ctx);
     const guard = second?.kind === 'guard' ? second.reason : null;
     const problemsAfter = countReadableProblems(parse, output, lang, written, problemsBefore, readable);
-    if (problemsAfter > problemsBefore)
-      throw new Refusal(`the converted code would not parse; this is a bug in pep489-codemod, please report it`);
+    if (problemsAfter > problemsBefore) {
+      // The readable tree takes one reading of each conditional; where the init's braces or
+      // statements are chosen by feature conditionals, that reading can fail on an output the
+      // compiler reads fine. Each setting of them, read as the compiler would, decides.
+      const region = [ctx.init.entry, ctx.init.fn];
+      const inInit = featureConditionalsIn(current, Math.min(...region.map((n) => n.startIndex)), Math.max(...region.map((n) => n.endIndex)));
+      if (inInit.length === 0) throw new Refusal(`the converted code would not parse; this is a bug in pep489-codemod, please report it`);
+      checkEverySetting(current, output, inInit, parse, tableOf(current), 'the init holds');
+    }
     return {
       status: 'changed',
       output,

@@ -137,19 +137,32 @@ export function checkOutputSettings(input: string, output: string, edits: readon
   const touched = scanConditionals(input).filter(
     (c) => !isVersionConditional(c) && edits.some((e) => e.start < c.end && c.start < e.end + (e.start === e.end ? 1 : 0) && !(e.start <= c.start && c.end <= e.end)),
   );
-  const keys = [...new Set(touched.map(keyOf))];
+  checkEverySetting(input, output, touched, parse, table, 'the edits cross');
+}
+
+/**
+ * The output reads no worse than the input in every setting of `conditionals` (conditionals of the
+ * input): else a refusal naming the setting and the first of them.
+ */
+export function checkEverySetting(input: string, output: string, conditionals: readonly Conditional[], parse: (text: string) => Node, table: MacroTable, relation: string): void {
+  const keys = [...new Set(conditionals.map(keyOf))];
   if (keys.length === 0) return;
   const count = (text: string) => parseProblems(parse(parseView(text, table).text)).length;
   for (const setting of settings(keys)) {
     const before = count(configured(input, setting));
     const after = count(configured(output, setting));
     if (after > before) {
-      const c = touched[0];
+      const c = conditionals[0];
       const said = [...setting].map(([k, v]) => `${k} ${v ? 'true' : 'false'}`).join(', ');
       throw new Refusal(
-        `with ${said}, the converted code would not read as the original does (the edits cross ${describe(c)} at line ${lineOf(input, c.start)}); convert it by hand`,
+        `with ${said}, the converted code would not read as the original does (${relation} ${describe(c)} at line ${lineOf(input, c.start)}); convert it by hand`,
         lineOf(input, c.start),
       );
     }
   }
+}
+
+/** The conditionals of `text` that are not version tests and overlap [start, end). */
+export function featureConditionalsIn(text: string, start: number, end: number): Conditional[] {
+  return scanConditionals(text).filter((c) => !isVersionConditional(c) && c.start < end && start < c.end);
 }
