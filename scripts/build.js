@@ -18,5 +18,7 @@ for (const pkg of ['tree-sitter-c', 'tree-sitter-cpp']) {
   fs.copyFileSync(require.resolve(`${pkg}/${pkg}.wasm`, { paths: [root] }), path.join(grammars, `${pkg}.wasm`));
 }
 // Non-TypeScript assets the verifier runs (Python probes) travel with the build.
-const assets = path.join(root, 'src', 'verify', 'probes');
-if (fs.existsSync(assets)) fs.cpSync(assets, path.join(root, 'dist', 'src', 'verify', 'probes'), { recursive: true });
+for (const layer of ['verify', 'project']) {
+  const assets = path.join(root, 'src', layer, 'probes');
+  if (fs.existsSync(assets)) fs.cpSync(assets, path.join(root, 'dist', 'src', layer, 'probes'), { recursive: true });
+}

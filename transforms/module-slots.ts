@@ -32,7 +32,7 @@ export function insertionPointBefore(ctx: TransformContext, decl: Node): number 
  */
 function refuseUndeclarableUnderLimitedApi(ctx: TransformContext): void {
   if (ctx.options.interpreters !== 'not-supported') return;
-  const limited = limitedApiVersion(ctx.text, ctx.options.defines ?? []);
+  const limited = limitedApiVersion(ctx.text, ctx.options.defines ?? [], ctx.options.buildDefines);
   if (!limited || limited.version >= 0x030c0000) return;
   const hex = `0x${limited.version.toString(16).padStart(8, '0')}`;
   throw new Refusal(
@@ -42,10 +42,13 @@ function refuseUndeclarableUnderLimitedApi(ctx: TransformContext): void {
 }
 
 /** Py_LIMITED_API as the file or the build's -D defines it; a bare define means 3.2. */
-function limitedApiVersion(text: string, defines: string[]): { version: number; where: string; line?: number } | null {
+function limitedApiVersion(text: string, defines: string[], build?: { defines: string[]; from: string }): { version: number; where: string; line?: number } | null {
   const parse = (value: string | undefined): number => (value === undefined || value.trim() === '' ? 0x03020000 : Number(value.trim().replace(/[uUlL]+$/, '')));
-  const fromFlag = defines.map((d) => /^Py_LIMITED_API(?:=(.*))?$/.exec(d)).find((m) => m);
+  const limited = (d: string) => /^Py_LIMITED_API(?:=(.*))?$/.exec(d);
+  const fromFlag = defines.map(limited).find((m) => m);
   if (fromFlag) return { version: parse(fromFlag[1]), where: `-D ${fromFlag[0]}` };
+  const fromBuild = build?.defines.map(limited).find((m) => m);
+  if (fromBuild) return { version: parse(fromBuild[1]), where: `from ${build!.from}` };
   const m = /^[ \t]*#[ \t]*define[ \t]+Py_LIMITED_API\b[ \t]*([^\n/]*)/m.exec(text);
   if (!m) return null;
   const line = text.slice(0, m.index).split('\n').length;

@@ -43,7 +43,11 @@ export interface RunOptions {
 }
 
 /** Converts one file's bytes (no I/O): the decoded text goes through the engine, and back to bytes. */
-export async function convertBytes(file: string, before: Buffer, convert: ConvertOptions): Promise<FileOutcome> {
+export async function convertBytes(file: string, before: Buffer, options: ConvertOptions): Promise<FileOutcome> {
+  const build = options.builds?.[path.resolve(file)];
+  const convert: ConvertOptions = build
+    ? { ...options, headerDirs: [...(options.headerDirs ?? []), ...build.includeDirs], buildDefines: { defines: build.defines, from: build.from } }
+    : options;
   let decoded: DecodedText;
   try {
     decoded = decode(before);

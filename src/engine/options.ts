@@ -28,6 +28,14 @@ export interface ConvertOptions {
   /** The build's preprocessor defines (-D NAME or NAME=VALUE): what the file is compiled with (Py_LIMITED_API). */
   defines?: string[];
   /**
+   * Each module source's build as the project describes it (compile_commands.json, setup.py), by
+   * absolute path: its defines and include folders count as the -D and -I above, said as coming
+   * from that file.
+   */
+  builds?: Record<string, { defines: string[]; includeDirs: string[]; from: string }>;
+  /** Set per file from `builds`: the defines the project's build passes, and the file they came from. */
+  buildDefines?: { defines: string[]; from: string };
+  /**
    * The conversion will be built and probed (--verify): a macro in exec whose definition cannot be
    * seen is left to the build and the probes instead of being refused.
    */

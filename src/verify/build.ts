@@ -23,6 +23,9 @@ export interface BuildInput {
   includeDirs?: string[];
   /** "NAME" or "NAME=VALUE". */
   defines?: string[];
+  undefines?: string[];
+  /** The project's own compile flags that change what its code means (-std=..., -f...). */
+  compileArgs?: string[];
   /** Linker flags after the objects: "-llzma", "-L/opt/lib"; a bare name is a library ("lzma"). */
   link?: string[];
   /** The path diagnostics should name when sources[0] is a temporary copy of the user's file. */
@@ -152,7 +155,7 @@ function commandFor(input: BuildInput): Plan {
     `-I${py.includeDir}`,
     ...(py.platIncludeDir !== py.includeDir ? [`-I${py.platIncludeDir}`] : []),
   ];
-  const defines = (input.defines ?? []).map((d) => `-D${d}`);
+  const defines = [...(input.defines ?? []).map((d) => `-D${d}`), ...(input.undefines ?? []).map((d) => `-U${d}`), ...(input.compileArgs ?? [])];
   // -O0 changes one thing: a plain C99 `inline` function (not static, not extern) has no external
   // definition, and is only found while the optimiser inlines every call (pycrypto's _fastmath:
   // "undefined symbol: size" at import). Such sources keep the interpreter's own optimisation.

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { findFiles, MissingPathError } from '../cli/files';
 import type { GilChoice, InterpretersChoice } from '../engine/options';
-import { findCompileCommands, flagsFor } from './compile-db';
+import { ProjectBuilds } from '../project/discover';
+import { describeBuild } from '../project/module-build';
 import { originalFromGit } from './original';
 import { cores, mapLimit } from './pool';
 import { discoverPythons } from './pythons';
@@ -248,13 +249,20 @@ function originalFor(file: string, args: VerifyCommandArgs, cwd: string, scratch
 }
 
 async function runJobs(jobs: Job[], options: VerifyOptions, discovery: Discovery, cwd: string, io: CommandIo): Promise<ModuleVerification[]> {
+  if (options.compileCommands && !fs.existsSync(path.resolve(cwd, options.compileCommands))) throw new UsageError(`--compile-commands ${options.compileCommands}: no such file`);
+  const builds = new ProjectBuilds({
+    pythons: discovery.found,
+    sandbox: options.sandbox !== false,
+    cache: options.cache !== false,
+    compileCommands: options.compileCommands && path.resolve(cwd, options.compileCommands),
+  });
   let done = 0;
   const progress = (name: string): void => {
     if (io.isTTY) io.stderr(`\r\x1b[Kverifying [${done}/${jobs.length}] ${name}`);
   };
   const results = await mapLimit(jobs, options.jobs ?? cores(), async (job) => {
     progress(job.moduleName);
-    const v = await verifyModule(inputFor(job, options, discovery, cwd));
+    const v = await verifyModule(await inputFor(job, options, discovery, cwd, builds));
     done++;
     progress(job.moduleName);
     return v;
@@ -263,11 +271,16 @@ async function runJobs(jobs: Job[], options: VerifyOptions, discovery: Discovery
   return results;
 }
 
-function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, cwd: string): VerifyInput {
-  const logical = job.displayPath ?? job.file;
-  const database = options.compileCommands ? path.resolve(cwd, options.compileCommands) : findCompileCommands(logical);
-  if (options.compileCommands && !fs.existsSync(database!)) throw new UsageError(`--compile-commands ${options.compileCommands}: no such file`);
-  const fromDb = database ? flagsFor(database, logical) : undefined;
+/**
+ * The module's build inputs: what the project's build says (compile_commands.json, setuptools),
+ * with the command line's and the config's -I, -D, --source and --link on top.
+ */
+async function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, cwd: string, builds: ProjectBuilds): Promise<VerifyInput> {
+  const logical = path.resolve(job.displayPath ?? job.file);
+  const { build, problem } = await builds.forSource(logical, job.moduleName);
+  const given = (options.source ?? []).map((s) => path.resolve(cwd, s));
+  // The project lists the module's own source too: the file verified (maybe a temporary copy of it) stands for it.
+  const projectSources = (build?.sources ?? []).filter((s) => s !== logical && !given.includes(s));
   return {
     sourcePath: job.file,
     displayPath: job.displayPath,
@@ -276,13 +289,17 @@ function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, cwd: s
     smoke: options.smoke,
     expect: job.expect,
     original: job.original,
-    includeDirs: [...(options.include ?? []).map((d) => path.resolve(cwd, d)), ...(fromDb?.includeDirs ?? [])],
-    defines: [...(options.define ?? []), ...(fromDb?.defines ?? [])],
-    extraSources: (options.source ?? []).map((s) => path.resolve(cwd, s)),
-    link: options.link,
+    includeDirs: [...(options.include ?? []).map((d) => path.resolve(cwd, d)), ...(build?.includeDirs ?? [])],
+    defines: [...(options.define ?? []), ...(build?.defines ?? [])],
+    undefines: build?.undefines,
+    compileArgs: build?.compileArgs,
+    extraSources: [...given, ...projectSources],
+    link: [...(options.link ?? []), ...(build?.link ?? [])],
     pythonPath: (options.pythonPath ?? []).map((d) => path.resolve(cwd, d)),
     timeoutS: options.timeout,
     sandbox: options.sandbox,
     cache: options.cache,
+    ...(build && { build: describeBuild(build, (p) => path.relative(cwd, p) || p) }),
+    ...(problem && { buildProblem: problem }),
   };
 }

@@ -33,7 +33,10 @@ export function moduleMatrix(v: ModuleVerification, cwd: string, c?: Colors): st
   const line = (cells: string[], paint = false): string =>
     ('  ' + cells.map((cell, col) => (paint && col > 0 ? paintCell(cell, widths[col], c) : cell.padEnd(widths[col]))).join('  ')).trimEnd();
   const verdict = v.ok ? (c ? c.green('PASS') : 'PASS') : c ? c.red('FAIL') : 'FAIL';
-  const out = [`${verdict} ${v.moduleName} (${shown(v.sourcePath, cwd)})`, line(header), ...rows.map((r) => line(r, true))];
+  const out = [`${verdict} ${v.moduleName} (${shown(v.sourcePath, cwd)})`];
+  if (v.build) out.push(`  built as the project builds it: ${v.build}`);
+  if (v.buildProblem) out.push(`  built from the flags given only: ${v.buildProblem}`);
+  out.push(line(header), ...rows.map((r) => line(r, true)));
   // The same reason on several interpreters is said once, naming them; the build's own
   // "[CPython x.y, exe]" suffix is dropped there since the labels say it.
   const failures = sayOnce(v, (p, r) => (r.ok === false ? `${PROBE_TITLES[p]}: ${withoutCpythonSuffix(r.detail ?? 'failed')}` : undefined));

@@ -86,6 +86,10 @@ export interface ModuleVerification {
   ok: boolean;
   sandbox: boolean;
   interpreters: InterpreterVerification[];
+  /** Where the module's build inputs came from, as said in the output (project-build discovery). */
+  build?: string;
+  /** Why the project's build could not be read, when it could not (the module was built from flags alone). */
+  buildProblem?: string;
 }
 
 export interface Expectation {

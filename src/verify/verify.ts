@@ -33,6 +33,8 @@ export interface VerifyInput {
   original?: { sourcePath: string; displayPath?: string };
   includeDirs?: string[];
   defines?: string[];
+  undefines?: string[];
+  compileArgs?: string[];
   extraSources?: string[];
   /** Linker flags the module needs (its libraries). */
   link?: string[];
@@ -47,6 +49,9 @@ export interface VerifyInput {
   cache?: boolean;
   /** The path reports and diagnostics name, when sourcePath is a temporary copy. */
   displayPath?: string;
+  /** Where the build inputs came from, and why the project's build could not be read: passed to the report. */
+  build?: string;
+  buildProblem?: string;
 }
 
 /** The environment cannot verify anything (no sandbox, no interpreter): exit code 2 territory. */
@@ -69,6 +74,8 @@ export async function verifyModule(input: VerifyInput): Promise<ModuleVerificati
     ok: interpreters.every((i) => i.ok) && interpreters.some((i) => i.probes.import.ok === true),
     sandbox,
     interpreters,
+    ...(input.build && { build: input.build }),
+    ...(input.buildProblem && { buildProblem: input.buildProblem }),
   };
 }
 
@@ -79,6 +86,8 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
     python: py,
     includeDirs: input.includeDirs,
     defines: input.defines,
+    undefines: input.undefines,
+    compileArgs: input.compileArgs,
     link: input.link,
     cache: input.cache,
   };

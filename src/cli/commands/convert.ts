@@ -222,6 +222,10 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
     throw e;
   }
 
+  // The project's build (compile_commands.json, setup.py) says what each module is compiled with.
+  const builds = await projectBuilds(files, a, ctx);
+  if (Object.keys(builds).length) s.convert = { ...s.convert, builds };
+
   const write = !s.dryRun && !s.check && !s.interactive;
   // With --verify nothing is written until its verification passed (black's --safe, in advance).
   const verify = setting(a.verify, ctx.config?.verifyConverted, false);
@@ -318,6 +322,24 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
   if (outcomes.some((o) => o.status === 'failed')) return EXIT.failed;
   if (s.check && outcomes.some((o) => o.status === 'changed')) return EXIT.pending;
   return EXIT.ok;
+}
+
+/** Each module source's defines and include folders as the project's build gives them. */
+async function projectBuilds(files: string[], a: ConvertArgs, ctx: CommandContext) {
+  const { buildsForConversion } = await import('../../project/convert-inputs');
+  const options = await verifyOptions(a, ctx.config);
+  const sandbox = options.sandbox !== false;
+  return buildsForConversion(
+    files,
+    {
+      compileCommands: options.compileCommands,
+      sandbox,
+      cache: options.cache !== false,
+      pythons: async () => (await (await import('../../verify/pythons')).discoverPythons({ explicit: options.python })).found,
+      mayRunSetup: async () => !sandbox || (await (await import('../../verify/sandbox')).sandboxAvailable()).ok,
+    },
+    ctx.io.cwd,
+  );
 }
 
 /**

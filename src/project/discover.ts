@@ -1,0 +1,112 @@
+/**
+ * Finding how a project builds a module, in this order, and saying which was used:
+ *  1. the config and the command line (-I, -D, --source, --link) always apply, on top;
+ *  2. a compile_commands.json (given, or the nearest one): CMake, Meson (meson-python), Bear;
+ *  3. setuptools: `[[tool.setuptools.ext-modules]]` in pyproject.toml, then setup.py run with
+ *     setup() captured.
+ * A project built by meson-python or scikit-build without a compile_commands.json gets the command
+ * that writes one.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Interpreter } from '../verify/types';
+import { findCompileCommands, moduleFromDatabase } from './compile-db';
+import type { ModuleBuild } from './module-build';
+import { pyprojectExtensions, setupPyExtensions } from './setuptools';
+
+export interface DiscoveryOptions {
+  /** Interpreters that may run a setup.py: the newest with setuptools is preferred. */
+  pythons: readonly Interpreter[];
+  sandbox: boolean;
+  cache: boolean;
+  /** --compile-commands: this database instead of the nearest one. */
+  compileCommands?: string;
+}
+
+export interface Found {
+  build?: ModuleBuild;
+  /** Why nothing was found where a build was expected (setup.py raised; meson without a database). */
+  problem?: string;
+}
+
+/** The folder of the nearest setup.py or pyproject.toml above `file`, not above the repository root. */
+export function projectRoot(file: string): string | undefined {
+  let dir = fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() ? path.resolve(file) : path.dirname(path.resolve(file));
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'setup.py')) || fs.existsSync(path.join(dir, 'pyproject.toml'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir || fs.existsSync(path.join(dir, '.git'))) return undefined;
+    dir = parent;
+  }
+}
+
+/** meson-python or scikit-build in pyproject.toml's build backend. */
+function compiledBackend(root: string): 'meson-python' | 'scikit-build' | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (/build-backend\s*=\s*["']mesonpy["']/.test(text)) return 'meson-python';
+  if (/build-backend\s*=\s*["']scikit_build_core[.\w]*["']/.test(text)) return 'scikit-build';
+  return undefined;
+}
+
+const HOW_TO_WRITE_DATABASE = {
+  'meson-python': 'meson setup build (it writes build/compile_commands.json), then run again',
+  'scikit-build': 'cmake -S . -B build -DCMAKE_EXPORT_COMPILE_COMMANDS=ON, then run again',
+};
+
+/** The interpreter to read setup.py with: the newest that still ships setuptools (3.11), else the newest. */
+function setupPython(pythons: readonly Interpreter[]): Interpreter | undefined {
+  const plain = pythons.filter((p) => !p.freeThreaded && !p.debug);
+  const pool = plain.length ? plain : [...pythons];
+  const withSetuptools = pool.filter((p) => p.major === 3 && p.minor <= 11);
+  return (withSetuptools.length ? withSetuptools : pool)[(withSetuptools.length ? withSetuptools : pool).length - 1];
+}
+
+export class ProjectBuilds {
+  private readonly readings = new Map<string, Promise<{ modules: ModuleBuild[]; problem?: string }>>();
+
+  constructor(private readonly opts: DiscoveryOptions) {}
+
+  /** How the project builds the module whose init is in `source` (`moduleName` picks among extensions sharing it). */
+  async forSource(source: string, moduleName?: string): Promise<Found> {
+    const file = path.resolve(source);
+    const database = this.opts.compileCommands ? path.resolve(this.opts.compileCommands) : findCompileCommands(file);
+    if (database) {
+      const build = moduleFromDatabase(database, file);
+      if (build) return { build };
+    }
+    const root = projectRoot(file);
+    if (!root) return {};
+    const { modules, problem } = await this.modulesOf(root);
+    const holding = modules.filter((m) => m.sources.includes(file));
+    const build = holding.find((m) => moduleName && m.name?.split('.').pop() === moduleName) ?? holding[0];
+    if (build) return { build };
+    const backend = compiledBackend(root);
+    if (backend) return { problem: `${backend} builds this project and there is no compile_commands.json to read its flags from: ${HOW_TO_WRITE_DATABASE[backend]}` };
+    return problem ? { problem } : {};
+  }
+
+  /** Every extension module the setuptools project at `root` builds. */
+  modulesOf(root: string): Promise<{ modules: ModuleBuild[]; problem?: string }> {
+    let reading = this.readings.get(root);
+    if (!reading) {
+      reading = this.read(root);
+      this.readings.set(root, reading);
+    }
+    return reading;
+  }
+
+  private async read(root: string): Promise<{ modules: ModuleBuild[]; problem?: string }> {
+    const declared = pyprojectExtensions(root);
+    if (!fs.existsSync(path.join(root, 'setup.py'))) return { modules: declared };
+    const python = setupPython(this.opts.pythons);
+    if (!python) return { modules: declared, problem: 'no CPython to read setup.py with' };
+    const fromSetup = await setupPyExtensions(root, python, { sandbox: this.opts.sandbox, cache: this.opts.cache });
+    return { modules: [...declared, ...fromSetup.modules], ...(fromSetup.problem && { problem: fromSetup.problem }) };
+  }
+}

@@ -1,0 +1,155 @@
+"""Runs a project's setup.py with setup() captured, and prints its extension modules as JSON.
+
+Usage: python capture_setup.py <project dir>
+
+Nothing is built: setup() records its arguments and returns. Where the interpreter has no
+setuptools (pyenv's 3.12+ ship without it) or no distutils (3.12+), stand-ins provide what setup
+scripts import from them (setup, Extension, find_packages, Command, build_ext), so the same
+setup.py is read on every interpreter. Runs in the verifier's sandbox: a setup.py is code.
+"""
+import json
+import os
+import runpy
+import sys
+import types
+
+MARK = "@@pep489-codemod-setup@@"
+captured = []
+
+
+def record(*args, **kwargs):
+    captured.append(kwargs)
+    return None
+
+
+class StandInExtension(object):
+    def __init__(self, name, sources=None, include_dirs=None, define_macros=None, undef_macros=None,
+                 library_dirs=None, libraries=None, runtime_library_dirs=None, extra_objects=None,
+                 extra_compile_args=None, extra_link_args=None, export_symbols=None, swig_opts=None,
+                 depends=None, language=None, optional=None, py_limited_api=False, **kw):
+        self.name = name
+        self.sources = list(sources or [])
+        self.include_dirs = list(include_dirs or [])
+        self.define_macros = list(define_macros or [])
+        self.undef_macros = list(undef_macros or [])
+        self.library_dirs = list(library_dirs or [])
+        self.libraries = list(libraries or [])
+        self.extra_objects = list(extra_objects or [])
+        self.extra_compile_args = list(extra_compile_args or [])
+        self.extra_link_args = list(extra_link_args or [])
+        self.language = language
+        self.py_limited_api = py_limited_api
+
+
+class StandInCommand(object):
+    user_options = []
+    boolean_options = []
+
+    def __init__(self, dist=None, **kw):
+        self.distribution = dist
+
+    def initialize_options(self):
+        pass
+
+    def finalize_options(self):
+        pass
+
+    def run(self):
+        pass
+
+
+def find_packages(where=".", exclude=(), include=("*",)):
+    found = []
+    for root, dirs, files in os.walk(where):
+        if "__init__.py" in files:
+            rel = os.path.relpath(root, where)
+            if rel != ".":
+                found.append(rel.replace(os.sep, "."))
+    return found
+
+
+def stand_in(name, **attrs):
+    module = types.ModuleType(name)
+    module.__dict__.update(attrs)
+    sys.modules[name] = module
+    return module
+
+
+def install_stand_ins():
+    common = dict(setup=record, Extension=StandInExtension, Command=StandInCommand,
+                  find_packages=find_packages, find_namespace_packages=find_packages,
+                  Distribution=object)
+    for pkg in ("setuptools", "distutils"):
+        try:
+            real = __import__(pkg)
+        except Exception:
+            real = None
+        if real is None:
+            stand_in(pkg, **common)
+            stand_in(pkg + ".core", **common)
+            stand_in(pkg + ".extension", Extension=StandInExtension)
+            stand_in(pkg + ".command", Command=StandInCommand)
+            stand_in(pkg + ".command.build_ext", build_ext=StandInCommand)
+            stand_in(pkg + ".command.build_py", build_py=StandInCommand)
+            stand_in(pkg + ".command.sdist", sdist=StandInCommand)
+            stand_in(pkg + ".dist", Distribution=object)
+            stand_in(pkg + ".errors", CCompilerError=Exception, DistutilsError=Exception,
+                     DistutilsExecError=Exception, DistutilsPlatformError=Exception, CompileError=Exception)
+        else:
+            real.setup = record
+            try:
+                core = __import__(pkg + ".core", fromlist=["setup"])
+                core.setup = record
+            except Exception:
+                pass
+
+
+def plain(value):
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def describe(ext):
+    get = lambda attr, default=None: getattr(ext, attr, default)
+    return {
+        "name": get("name"),
+        "sources": plain(get("sources", [])),
+        "include_dirs": plain(get("include_dirs", [])),
+        "define_macros": plain(get("define_macros", [])),
+        "undef_macros": plain(get("undef_macros", [])),
+        "libraries": plain(get("libraries", [])),
+        "library_dirs": plain(get("library_dirs", [])),
+        "extra_objects": plain(get("extra_objects", [])),
+        "extra_compile_args": plain(get("extra_compile_args", [])),
+        "extra_link_args": plain(get("extra_link_args", [])),
+        "py_limited_api": bool(get("py_limited_api", False)),
+        "language": plain(get("language")),
+    }
+
+
+def main():
+    project = os.path.abspath(sys.argv[1])
+    os.chdir(project)
+    sys.path.insert(0, project)
+    install_stand_ins()
+    sys.argv = ["setup.py", "build_ext"]
+    error = None
+    try:
+        runpy.run_path(os.path.join(project, "setup.py"), run_name="__main__")
+    except SystemExit:
+        pass
+    except BaseException as e:
+        error = "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else "")
+    extensions = []
+    for call in captured:
+        for ext in call.get("ext_modules") or []:
+            extensions.append(describe(ext))
+    sys.stdout.write(MARK + json.dumps({"root": project, "extensions": extensions, "called": len(captured), "error": error}) + "\n")
+
+
+main()

@@ -1,0 +1,127 @@
+/**
+ * A setuptools project's extension modules: `ext_modules` as its setup.py passes them to setup()
+ * (run in the sandbox with setup() captured; see probes/capture_setup.py), and
+ * `[[tool.setuptools.ext-modules]]` in pyproject.toml. Each Extension's sources, include_dirs,
+ * define_macros, undef_macros, libraries, library_dirs, extra_compile_args, extra_link_args,
+ * py_limited_api and language become a ModuleBuild with absolute paths.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { entryDir, hashFile, hashOf, readJson, writeJsonAtomic } from '../verify/cache';
+import { runSandboxed } from '../verify/sandbox';
+import type { Interpreter } from '../verify/types';
+import type { ModuleBuild } from './module-build';
+
+const CAPTURE = path.join(__dirname, 'probes', 'capture_setup.py');
+const MARK = '@@pep489-codemod-setup@@';
+
+/** An Extension as capture_setup.py (or pyproject.toml) describes it. */
+interface ExtensionSpec {
+  name: string;
+  sources: string[];
+  include_dirs?: string[];
+  define_macros?: [string, string | null][];
+  undef_macros?: string[];
+  libraries?: string[];
+  library_dirs?: string[];
+  extra_objects?: string[];
+  extra_compile_args?: string[];
+  extra_link_args?: string[];
+  py_limited_api?: boolean;
+  language?: string | null;
+}
+
+export interface SetuptoolsReading {
+  modules: ModuleBuild[];
+  /** Why setup.py could not be read (it raised, or setup() was never called). */
+  problem?: string;
+}
+
+function toBuild(ext: ExtensionSpec, root: string, file: string): ModuleBuild {
+  const abs = (p: string) => path.resolve(root, p);
+  const defines = (ext.define_macros ?? []).map(([k, v]) => (v === null || v === undefined ? k : `${k}=${v}`));
+  const compileArgs = (ext.extra_compile_args ?? []).filter((a) => !/^-(O\d*|Os|g\d?|W.*)$/.test(a));
+  return {
+    name: ext.name,
+    sources: ext.sources.map(abs),
+    includeDirs: (ext.include_dirs ?? []).map(abs),
+    defines,
+    undefines: ext.undef_macros ?? [],
+    compileArgs,
+    link: [
+      ...(ext.library_dirs ?? []).map((d) => `-L${abs(d)}`),
+      ...(ext.extra_objects ?? []).map(abs),
+      ...(ext.libraries ?? []).map((l) => `-l${l}`),
+      ...(ext.extra_link_args ?? []),
+    ],
+    limitedApi: !!ext.py_limited_api || defines.some((d) => /^Py_LIMITED_API(=|$)/.test(d)),
+    from: path.basename(file) === 'pyproject.toml' ? 'pyproject.toml' : 'setup.py',
+    file,
+  };
+}
+
+/** `[[tool.setuptools.ext-modules]]` (setuptools >= 69): no code to run. */
+export function pyprojectExtensions(root: string): ModuleBuild[] {
+  const file = path.join(root, 'pyproject.toml');
+  let data: Record<string, unknown>;
+  try {
+    data = parseToml(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  const table = ((data.tool as Record<string, unknown> | undefined)?.setuptools as Record<string, unknown> | undefined)?.['ext-modules'];
+  if (!Array.isArray(table)) return [];
+  return table
+    .filter((t): t is Record<string, unknown> => typeof t === 'object' && t !== null && typeof t.name === 'string' && Array.isArray(t.sources))
+    .map((t) => {
+      const spec: ExtensionSpec = { name: t.name as string, sources: t.sources as string[] };
+      for (const [key, value] of Object.entries(t)) (spec as unknown as Record<string, unknown>)[key.replace(/-/g, '_')] = value;
+      return toBuild(spec, root, file);
+    });
+}
+
+/** The inputs a setup.py's reading depends on: it is read again when one of them changes. */
+function readingKey(root: string, python: Interpreter): string {
+  const inputs = ['setup.py', 'setup.cfg', 'pyproject.toml'].map((f) => hashFile(path.join(root, f)) ?? '-');
+  return hashOf('setup-v1', root, python.realExe, python.version, hashFile(CAPTURE) ?? '', ...inputs);
+}
+
+/**
+ * Runs setup.py with setup() captured, in the sandbox, with `python`; remembered in the cache by
+ * the project's setup files. Never throws for the project's sake: a setup.py that raises gives a
+ * problem to say.
+ */
+export async function setupPyExtensions(root: string, python: Interpreter, opts: { sandbox: boolean; cache: boolean }): Promise<SetuptoolsReading> {
+  const file = path.join(root, 'setup.py');
+  const key = readingKey(root, python);
+  const cached = opts.cache ? readJson<{ extensions: ExtensionSpec[]; problem?: string }>(path.join(entryDir('setup', key), 'reading.json')) : undefined;
+  let reading = cached;
+  if (!reading) {
+    const result = await runSandboxed(
+      (at) => ({ argv: [python.exe, '-s', '-B', path.join(at.mount('capture'), path.basename(CAPTURE)), at.mount('project')] }),
+      { sandbox: opts.sandbox, timeoutMs: 60000, mounts: { capture: path.dirname(CAPTURE), project: root } },
+    );
+    const line = result.stdout.split('\n').find((l) => l.startsWith(MARK));
+    if (!line) {
+      const why = result.timedOut ? 'it ran for more than 60 s' : (result.stderr.trim().split('\n').pop() ?? `exit code ${result.exitCode}`);
+      return { modules: [], problem: `setup.py could not be read: ${why}` };
+    }
+    const out = JSON.parse(line.slice(MARK.length)) as { root: string; extensions: ExtensionSpec[]; called: number; error: string | null };
+    // Paths setup.py made absolute point into the sandbox's view of the project: map them back.
+    const back = (p: string) => (p.startsWith(out.root + '/') || p === out.root ? root + p.slice(out.root.length) : p);
+    const extensions = out.extensions.map((e) => ({
+      ...e,
+      sources: e.sources.map(back),
+      include_dirs: e.include_dirs?.map(back),
+      library_dirs: e.library_dirs?.map(back),
+      extra_objects: e.extra_objects?.map(back),
+    }));
+    const problem =
+      out.error && extensions.length === 0 ? `setup.py raised ${out.error} before calling setup()` : out.called === 0 ? 'setup.py never called setup()' : undefined;
+    reading = { extensions, ...(problem && { problem }) };
+    if (opts.cache) writeJsonAtomic(path.join(entryDir('setup', key), 'reading.json'), reading);
+  }
+  return { modules: reading.extensions.map((e) => toBuild(e, root, file)), ...(reading.problem && { problem: reading.problem }) };
+}

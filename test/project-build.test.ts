@@ -1,0 +1,203 @@
+/**
+ * Reading a project's build (src/project/): setup.py run with setup() captured, in the sandbox, on
+ * an interpreter with setuptools and on one without (the stand-in); pyproject.toml's ext-modules;
+ * a whole compile_commands.json; and the commands a user runs on a project folder with no flags.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { moduleFromDatabase } from '../src/project/compile-db';
+import { ProjectBuilds } from '../src/project/discover';
+import { pyprojectExtensions } from '../src/project/setuptools';
+import { discoverPythons } from '../src/verify/pythons';
+import type { Interpreter } from '../src/verify/types';
+import { runCli } from './cli-helpers';
+
+const WORDY = path.join(__dirname, 'projects', 'wordy');
+let scratch: string;
+let found: Interpreter[];
+let cache: string;
+
+beforeAll(async () => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'project-build-'));
+  cache = path.join(scratch, 'cache');
+  process.env.PEP489_CODEMOD_CACHE = cache;
+  found = (await discoverPythons()).found;
+});
+
+afterAll(() => {
+  delete process.env.PEP489_CODEMOD_CACHE;
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A copy of a test project in the scratch folder, which tests may change. */
+function copyProject(from: string, name: string): string {
+  const dir = path.join(scratch, name);
+  fs.cpSync(from, dir, { recursive: true });
+  return dir;
+}
+
+const withMinor = (minor: number) => found.filter((p) => p.minor === minor && !p.freeThreaded).slice(-1);
+
+describe('setup.py', () => {
+  const expectWordy = (build: Awaited<ReturnType<ProjectBuilds['forSource']>>['build'], root: string) => {
+    expect(build).toMatchObject({
+      name: 'wordy._count',
+      from: 'setup.py',
+      sources: [path.join(root, 'src/wordy/_count.c'), path.join(root, 'src/wordy/tally.c')],
+      includeDirs: [path.join(root, 'src/include')],
+      defines: ['WORDY_SEPARATORS=" \\t\\n"', 'WORDY_FAST'],
+      link: ['-lm'],
+      limitedApi: false,
+    });
+  };
+
+  test('is read with setuptools itself (3.11) and with the stand-in where there is none (3.12), the same', async () => {
+    const root = copyProject(WORDY, 'both');
+    for (const minor of [11, 12]) {
+      const pythons = withMinor(minor);
+      if (pythons.length === 0) continue;
+      const builds = new ProjectBuilds({ pythons, sandbox: true, cache: false });
+      const { build, problem } = await builds.forSource(path.join(root, 'src/wordy/_count.c'), '_count');
+      expect(problem).toBeUndefined();
+      expectWordy(build, root);
+    }
+  });
+
+  test('a setup.py that raises before setup() is a problem to say, not a crash', async () => {
+    const root = copyProject(WORDY, 'raises');
+    fs.writeFileSync(path.join(root, 'setup.py'), 'import numpy_that_is_not_here\n');
+    const builds = new ProjectBuilds({ pythons: found, sandbox: true, cache: false });
+    const { build, problem } = await builds.forSource(path.join(root, 'src/wordy/_count.c'), '_count');
+    expect(build).toBeUndefined();
+    expect(problem).toMatch(/setup\.py raised ModuleNotFoundError/);
+  });
+
+  test('runs in the sandbox: a setup.py cannot write into the project', async () => {
+    const root = copyProject(WORDY, 'writes');
+    const setup = fs.readFileSync(path.join(root, 'setup.py'), 'utf8');
+    fs.writeFileSync(path.join(root, 'setup.py'), `try:\n    open("written-by-setup", "w").write("x")\nexcept OSError:\n    pass\n${setup}`);
+    const builds = new ProjectBuilds({ pythons: found, sandbox: true, cache: false });
+    const { build } = await builds.forSource(path.join(root, 'src/wordy/_count.c'), '_count');
+    expectWordy(build, root);
+    expect(fs.existsSync(path.join(root, 'written-by-setup'))).toBe(false);
+  });
+});
+
+test('pyproject.toml ext-modules are read without running anything', () => {
+  const root = path.join(scratch, 'pyproject');
+  fs.mkdirSync(root);
+  fs.writeFileSync(
+    path.join(root, 'pyproject.toml'),
+    [
+      '[build-system]',
+      'requires = ["setuptools>=69"]',
+      '[[tool.setuptools.ext-modules]]',
+      'name = "pkg.fast"',
+      'sources = ["src/fast.c", "src/util.c"]',
+      'include-dirs = ["include"]',
+      'define-macros = [["Py_LIMITED_API", "0x030C0000"], ["FAST", "1"]]',
+      'libraries = ["z"]',
+      'py-limited-api = true',
+    ].join('\n'),
+  );
+  expect(pyprojectExtensions(root)).toEqual([
+    expect.objectContaining({
+      name: 'pkg.fast',
+      sources: [path.join(root, 'src/fast.c'), path.join(root, 'src/util.c')],
+      includeDirs: [path.join(root, 'include')],
+      defines: ['Py_LIMITED_API=0x030C0000', 'FAST=1'],
+      link: ['-lz'],
+      limitedApi: true,
+      from: 'pyproject.toml',
+    }),
+  ]);
+});
+
+test('a whole compile_commands.json: every source of the target, the project flags, no Python include folder', () => {
+  const root = path.join(scratch, 'meson');
+  fs.mkdirSync(path.join(root, 'build'), { recursive: true });
+  const entry = (file: string, target: string) => ({
+    directory: path.join(root, 'build'),
+    file: `../src/${file}`,
+    arguments: [
+      'cc',
+      '-Isrc',
+      '-I../include',
+      '-I/usr/include/python3.11',
+      '-isystem',
+      '/root/.pyenv/versions/3.12.1/include/python3.12',
+      '-DNDEBUG',
+      '-DPy_DEBUG',
+      '-DHAVE_CONFIG_H',
+      '-UNO_SIMD',
+      '-std=c11',
+      '-fno-strict-aliasing',
+      '-fPIC',
+      '-O2',
+      '-c',
+      `../src/${file}`,
+      '-o',
+      `${target}.p/src_${file}.o`,
+    ],
+  });
+  const database = path.join(root, 'build', 'compile_commands.json');
+  fs.writeFileSync(database, JSON.stringify([entry('mod.c', 'mod.cpython-312-x86_64-linux-gnu.so'), entry('other.c', 'other.cpython-312-x86_64-linux-gnu.so'), entry('helper.c', 'mod.cpython-312-x86_64-linux-gnu.so')]));
+  expect(moduleFromDatabase(database, path.join(root, 'src', 'mod.c'))).toEqual({
+    sources: [path.join(root, 'src', 'mod.c'), path.join(root, 'src', 'helper.c')],
+    includeDirs: [path.join(root, 'build', 'src'), path.join(root, 'include')],
+    defines: ['NDEBUG', 'HAVE_CONFIG_H'],
+    undefines: ['NO_SIMD'],
+    compileArgs: ['-std=c11', '-fno-strict-aliasing'],
+    link: [],
+    limitedApi: false,
+    from: 'compile_commands.json',
+    file: database,
+  });
+  expect(moduleFromDatabase(database, path.join(root, 'src', 'absent.c'))).toBeUndefined();
+});
+
+test('a meson-python project without a compile_commands.json is told the command that writes one', async () => {
+  const root = path.join(scratch, 'mesonpy');
+  fs.mkdirSync(path.join(root, 'src'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'pyproject.toml'), '[build-system]\nbuild-backend = "mesonpy"\nrequires = ["meson-python"]\n');
+  fs.copyFileSync(path.join(WORDY, 'src/wordy/_count.c'), path.join(root, 'src', '_count.c'));
+  const { build, problem } = await new ProjectBuilds({ pythons: found, sandbox: true, cache: false }).forSource(path.join(root, 'src', '_count.c'));
+  expect(build).toBeUndefined();
+  expect(problem).toMatch(/meson-python builds this project .* meson setup build/);
+});
+
+describe('the commands, on a project folder with no flags', () => {
+  const two = () => [...withMinor(8), ...withMinor(12)].flatMap((p) => ['--python', p.exe]);
+  const smoke = ['--smoke', "_count.words('a b  c') == 3 and _count.FAST == 1"];
+
+  test('convert --dry-run --verify builds the module from setup.py (two sources, its defines) and passes', () => {
+    const root = copyProject(WORDY, 'cli-convert');
+    const r = runCli(['--dry-run', '--verify', '--json', ...two(), ...smoke, '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(r.stderr).not.toMatch(/verification failed/);
+    expect(r.code).toBe(0);
+    const files = JSON.parse(r.stdout).files as { path: string; status: string }[];
+    expect(files.find((f) => f.path === 'src/wordy/_count.c')?.status).toBe('changed');
+  });
+
+  test('verify says where the build came from; with setup.py unreadable it says so and the link fails', () => {
+    const root = copyProject(WORDY, 'cli-verify');
+    expect(runCli([...two(), '.'], root, { PEP489_CODEMOD_CACHE: cache }).code).toBe(0);
+    const ok = runCli(['verify', ...two(), ...smoke, '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(ok.stdout).toContain('built as the project builds it: wordy._count from setup.py: 2 sources, 1 -I, -DWORDY_SEPARATORS=" \\t\\n" -DWORDY_FAST, -lm');
+    expect(ok.code).toBe(0);
+    fs.writeFileSync(path.join(root, 'setup.py'), 'raise SystemError("no build here")\n');
+    const bad = runCli(['verify', ...two(), ...smoke, '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(bad.stdout).toContain('built from the flags given only: setup.py raised SystemError: no build here before calling setup()');
+    expect(bad.code).toBe(3);
+  });
+
+  test('convert refuses a module setup.py builds for the 3.7 limited API, naming setup.py', () => {
+    const root = copyProject(WORDY, 'cli-limited');
+    const setup = path.join(root, 'setup.py');
+    fs.writeFileSync(setup, fs.readFileSync(setup, 'utf8').replace('("WORDY_FAST", None)]', '("WORDY_FAST", None), ("Py_LIMITED_API", "0x03070000")], py_limited_api=True'));
+    const r = runCli(['--dry-run', '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('src/wordy/_count.c:22: refused: the module builds for the limited API of 3.7 (Py_LIMITED_API=0x03070000, from setup.py)');
+  });
+});
