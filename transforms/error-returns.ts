@@ -86,22 +86,56 @@ function rewriteReturn(ctx: TransformContext, ret: Node, id: string): Edit[] {
   refuse(`PyInit_${ctx.init.name} returns ${value.text}, which is neither the module nor NULL; convert it by hand`, ret);
 }
 
-/** What a macro used as a return value stands for, when the file's own `#define` says. */
+/**
+ * What a macro used as a return value stands for, when its Python 3 `#define` says: the file's own,
+ * else the one in a header it includes with quotes (alsa-python's common.h).
+ */
 function expandReturnMacro(ctx: TransformContext, value: Node): 'failure' | 'success' | null {
-  const definition = (name: string, params: string) =>
-    new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name}${params}[ \\t]+(.+?)[ \\t]*$`, 'm').exec(ctx.text);
-  if (value.type === 'identifier') {
-    const d = definition(value.text, '');
-    return d && /^\(?\s*(NULL|0)\s*\)?$/.test(d[1]) ? 'failure' : null;
-  }
+  const definition = (name: string, params: number | null) => macroDefinition(ctx, name, params);
+  if (value.type === 'identifier') return isNullMacro(ctx, value.text) ? 'failure' : null;
   const name = calleeName(value);
   const arg = callArgs(value)[0];
   if (name && arg && callArgs(value).length === 1 && ctx.init.moduleVar && isIdentifier(unparen(arg), ctx.init.moduleVar)) {
-    const d = definition(name, '\\(\\s*(\\w+)\\s*\\)');
+    const d = definition(name, 1);
     // `#define MOD_SUCCESS_VAL(val) val`
-    if (d && new RegExp(`^\\(?\\s*${d[1]}\\s*\\)?$`).test(d[2])) return 'success';
+    if (d && new RegExp(`^\\(?\\s*${d.params![0]}\\s*\\)?$`).test(d.body.trim())) return 'success';
   }
   return null;
+}
+
+/** The Python 3 `#define` of `name` with `params` parameters (null: object-like), in the file or a quoted header; null when absent or defined more than one way. */
+function macroDefinition(ctx: TransformContext, name: string, params: number | null) {
+  for (const text of [ctx.text, ...(ctx.headers ?? []).map((h) => h.text)]) {
+    const defs = fileMacros(text).filter((d) => d.name === name);
+    if (defs.length === 0) continue;
+    // Defined more than one way for Python 3: not this rule's to pick.
+    if (defs.length > 1 || (params === null ? defs[0].params !== null : defs[0].params?.length !== params)) return null;
+    return defs[0];
+  }
+  return null;
+}
+
+/** `MOD_ERROR_VAL` where `#define MOD_ERROR_VAL NULL`. */
+function isNullMacro(ctx: TransformContext, name: string): boolean {
+  const d = macroDefinition(ctx, name, null);
+  return !!d && /^\(?\s*(NULL|0|nullptr)\s*\)?$/.test(d.body.trim());
+}
+
+/**
+ * A replacement inside a `#define` body: where the line's continuation backslash was aligned with
+ * spaces, the spaces before it make up the difference, so the backslashes stay in their column.
+ */
+function inDefine(text: string, at: number, len: number, by: string, id: string): Edit {
+  // What follows on the line (`;`), then the aligning spaces and the backslash.
+  const after = /^([^\n\\]*?)( +)\\\r?\n/.exec(text.slice(at + len));
+  if (after) {
+    const [, rest, spaces] = after;
+    const pad = len - by.length;
+    // Shorter: pad. Longer: take the padding back, keeping one space before the backslash.
+    if (pad > 0) return replace(at, at + len + rest.length, by + rest + ' '.repeat(pad), id);
+    if (pad < 0 && spaces.length + pad >= 1) return replace(at, at + len + rest.length - pad, by + rest, id);
+  }
+  return replace(at, at + len, by, id);
 }
 
 /** `m = NULL;` statements: see the header comment. */
@@ -213,13 +247,14 @@ function rewriteReturningMacros(ctx: TransformContext, id: string): Edit[] {
       const len = r[1].trim().length;
       // Already an exec's failure (a header macro redefined for exec by expand-returning-macros).
       if (value === '-1') continue;
-      if (/^(NULL|0|nullptr|\(\s*PyObject\s*\*\s*\)\s*(NULL|nullptr))$/.test(value)) edits.push(replace(at, at + len, ' -1'.trim(), id));
+      if (/^(NULL|0|nullptr|\(\s*PyObject\s*\*\s*\)\s*(NULL|nullptr))$/.test(value) || (/^[A-Za-z_]\w*$/.test(value) && isNullMacro(ctx, value)))
+        edits.push(inDefine(ctx.text, at, len, '-1', id));
       // A parameter first: `#define MOD_RETURN(mod) return mod;` in an init whose variable is also
       // `mod` (py-lmdb) returns whatever each use passes, NULL as well.
-      else if (moduleVar && value === moduleVar && !def.params?.includes(value)) edits.push(replace(at, at + len, '0', id));
+      else if (moduleVar && value === moduleVar && !def.params?.includes(value)) edits.push(inDefine(ctx.text, at, len, '0', id));
       else if (def.params?.includes(value) && passesOnlyNullOrModule(ctx, def.name, def.params.indexOf(value)))
         // `#define init_return(v) return v`, used as init_return(NULL) and init_return(m).
-        edits.push(replace(at, at + len, `(${value}) ? 0 : -1`, id));
+        edits.push(inDefine(ctx.text, at, len, `(${value}) ? 0 : -1`, id));
       else
         throw new Refusal(
           `the macro ${def.name} returns ${value || 'nothing'} from PyInit_${ctx.init.name}; rewrite it by hand to return -1 on failure and 0 on success`,

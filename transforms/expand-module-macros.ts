@@ -13,8 +13,10 @@
  * replaced by what it expands to on Python 3 (the macro's own lines, its parameters substituted),
  * and the conversion goes on from there. The `#define`s stay: Python 2 still reads them.
  *
- * Only macros the file defines one way for Python 3, whose body mentions `PyModule_Create` or
- * `PyModuleDef` and uses no `#` or `##`; a macro defined several ways is refused, naming it.
+ * Only macros defined one way for Python 3 (by the file, or by a header it includes with quotes:
+ * alsa-python's common.h serves five modules), whose body mentions `PyModule_Create` or
+ * `PyModuleDef` and uses no `#` or `##`; a macro defined several ways is refused, naming it. The
+ * file's own definition wins over a header's.
  */
 import type { Edit } from '../src/engine/edits';
 import { fileMacros } from '../src/c/macros';
@@ -32,8 +34,10 @@ export const expandModuleMacros: Preparation = {
     description: 'replace a use of the file\'s own macro that defines or creates the module by its Python 3 expansion',
   },
   worksOnText: true,
-  apply({ text }) {
-    const defs = fileMacros(text).filter((d) => d.params !== null && MODULE_MACRO_BODY.test(d.body) && !/PyModuleDef_Init/.test(d.body));
+  apply({ text, headers }) {
+    const creating = (source: string) => fileMacros(source).filter((d) => d.params !== null && MODULE_MACRO_BODY.test(d.body) && !/PyModuleDef_Init/.test(d.body));
+    const own = creating(text);
+    const defs = [...own, ...headers.flatMap((h) => creating(h.text)).filter((d) => !own.some((o) => o.name === d.name))];
     if (defs.length === 0) return [];
     const skip = nonCodeRanges(text);
     const edits: Edit[] = [];

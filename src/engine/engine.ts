@@ -232,6 +232,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
         );
       const ctx = buildContext(current, root, lang, init, options);
       ctx.headerMacros = env.headerMacros ?? [];
+      ctx.headers = env.headers ?? [];
       ctx.definedElsewhere = (name) => definedElsewhere(name, lang, env, trees);
       for (const fn of [init.entry, init.fn]) checkHiddenCodeInert(current, hidden, fn, ctx, tableOf(current));
       const edits: Edit[] = [];

@@ -52,6 +52,8 @@ export interface TransformContext {
   indentUnit: string;
   /** Macros from the file's own headers whose body returns (see src/headers.ts). */
   headerMacros?: HeaderMacro[];
+  /** The file's quoted includes, as text: where a macro the file uses may be defined. */
+  headers?: readonly HeaderText[];
   /** A function this file calls but a source beside it defines (see sibling-sources.ts), or null. */
   definedElsewhere?(name: string): { path: string; text: string; fn: Node } | null;
   /** True for nodes inside code that disappears with the create call: other rules leave them alone. */
