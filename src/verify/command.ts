@@ -200,7 +200,7 @@ export async function verifyConverted(files: ConvertedFile[], options: VerifyOpt
 
 /** The interpreters to use; an explicit one that cannot be used is an error, not a silent skip. */
 async function interpreters(options: VerifyOptions, io: CommandIo, say: boolean): Promise<Discovery> {
-  const discovery = await discoverPythons({ explicit: options.python });
+  const discovery = await discoverPythons({ explicit: options.python, cache: options.cache });
   if (say) io.stderr(discoveryReport(discovery));
   if (options.python?.length && discovery.skipped.some((s) => !s.reason.startsWith('same interpreter'))) {
     const bad = discovery.skipped.filter((s) => !s.reason.startsWith('same interpreter'));

@@ -1,65 +1,117 @@
 /**
  * Finding the CPythons a module is verified against: every CPython >= 3.8 with headers on PATH, in
  * pyenv's and uv's interpreter folders and the usual system places (/usr, /usr/local, Homebrew,
- * MacPorts, manylinux's /opt/python, conda), or exactly the ones named.
- * Each candidate is asked about itself (probes/describe.py), so nothing is guessed from file names.
+ * MacPorts, manylinux's /opt/python, conda), or exactly the ones named (selectors.ts: a path, a name
+ * on PATH, a matrix label, a version, a cibuildwheel selector).
+ * Each candidate is asked about itself (probes/describe.py), so nothing is guessed from file names;
+ * the answers are cached per executable (describe.ts), the folders are scanned every time.
  */
 
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { describeInterpreter, type Described } from './describe';
 import { mapLimit } from './pool';
+import { identifier, matchSelector, parseSelector, platformTails, type Selectable } from './selectors';
 import type { Discovery, Interpreter } from './types';
 
 const MIN_MINOR = 8;
 /** Names worth asking: python, python3, python3.12, python3.13t (not python3-config, python3.12-gdb.py). */
 const PYTHON_NAME = /^python(3(\.\d+t?)?)?$/;
 
-interface Described {
-  implementation: string;
-  version: string;
-  major: number;
-  minor: number;
-  executable: string;
-  realExecutable: string;
-  includeDir: string;
-  platIncludeDir: string;
-  hasHeaders: boolean;
-  extSuffix: string;
-  freeThreaded: boolean;
-  debug: boolean;
-  cc: string[];
-  cxx: string[];
-  cflags: string[];
-  ccshared: string[];
-  ldshared: string[];
+export interface DiscoverOptions {
+  /** --python values: paths, names on PATH, matrix labels, versions, cibuildwheel selectors. */
+  explicit?: string[];
+  /** false (--no-cache): ask every interpreter again, and do not record the answers. */
+  cache?: boolean;
+}
+
+/** A discovery with what it learnt about the candidates on the way. */
+interface Survey extends Discovery {
+  described: Map<string, Described>;
+  unusable: { exe: string; reason: string; info: Described }[];
 }
 
 const memo = new Map<string, Promise<Discovery>>();
 
 /** Discovery runs once per process for a given set of explicit interpreters. */
-export function discoverPythons(opts: { explicit?: string[] } = {}): Promise<Discovery> {
-  const key = JSON.stringify(opts.explicit ?? null);
+export function discoverPythons(opts: DiscoverOptions = {}): Promise<Discovery> {
+  const key = JSON.stringify([opts.explicit ?? null, opts.cache !== false]);
   let found = memo.get(key);
   if (!found) {
-    found = discover(opts.explicit);
+    found = rediscoverPythons(opts);
     memo.set(key, found);
   }
   return found;
 }
 
-async function discover(explicit: string[] | undefined): Promise<Discovery> {
+/**
+ * Discovery without the per-process memo: the folders are scanned again; the descriptions still
+ * come from the on-disk cache unless `cache: false`.
+ */
+export async function rediscoverPythons(opts: DiscoverOptions = {}): Promise<Discovery> {
+  const cache = opts.cache !== false;
+  const explicit = opts.explicit ?? [];
+  if (explicit.length === 0) return plain(await survey(defaultCandidates(), [], cache));
   const skipped: Discovery['skipped'] = [];
-  const names = explicit && explicit.length > 0 ? explicit.map((e) => resolveExplicit(e, skipped)) : defaultCandidates();
+  const picks: string[] = [];
+  // Labels, versions and selectors mean what the matrix of a run without --python shows.
+  let everything: Survey | undefined;
+  for (const text of explicit) {
+    const sel = parseSelector(text);
+    if (sel.kind === 'path' || sel.kind === 'name') {
+      const exe = resolveExplicit(sel.text, sel.kind, skipped);
+      if (exe) picks.push(exe);
+      continue;
+    }
+    everything ??= await survey(defaultCandidates(), [], cache);
+    const matched = matchSelector(sel, everything.found);
+    if (matched.length > 0) {
+      picks.push(...matched.map((i) => i.exe));
+      continue;
+    }
+    // A version that is there but unusable (3.7, no headers) is named with its reason, as a path would be.
+    const unusable = matchSelector(
+      sel,
+      everything.unusable.map((u) => ({ ...selectable(u.info), u })),
+    );
+    if (unusable.length > 0) skipped.push(...unusable.map(({ u }) => ({ exe: u.exe, reason: u.reason })));
+    else skipped.push({ exe: text, reason: noMatch(sel.kind, everything.found) });
+  }
+  return plain(await survey(picks, skipped, cache, everything?.described));
+}
+
+function noMatch(kind: 'version' | 'cibuildwheel', found: Interpreter[]): string {
+  if (found.length === 0) return 'matches nothing: no CPython >= 3.8 with headers found (searched PATH, pyenv, uv and system folders)';
+  const labels = found.map((i) => i.label).join(', ');
+  if (kind === 'version') return `matches none of the CPythons found: ${labels}`;
+  const tail = platformTails()[0];
+  const ids = [...new Set(found.flatMap((i) => identifier(i) ?? []))].map((id) => `${id}-${tail}`);
+  return `matches none of the CPythons found: ${labels} (cibuildwheel identifiers: ${ids.join(', ')})`;
+}
+
+function selectable(d: Described): Selectable {
+  return { label: '', version: d.version, major: d.major, minor: d.minor, freeThreaded: d.freeThreaded, debug: d.debug };
+}
+
+function plain(s: Survey): Discovery {
+  return { found: s.found, skipped: s.skipped };
+}
+
+/** Asks each candidate (or takes what an earlier survey learnt), keeps the usable CPythons, labels them. */
+async function survey(names: string[], skipped: Discovery['skipped'], cache: boolean, known?: Map<string, Described>): Promise<Survey> {
   // Symlinks to one file (python -> python3 -> python3.12) are one candidate, silently.
   const byFile = new Map<string, string>();
   for (const exe of names) {
-    if (!exe) continue;
     const real = safeRealpath(exe);
     if (real && !byFile.has(real)) byFile.set(real, exe);
   }
-  const asked = await mapLimit([...byFile.values()], 8, async (exe) => ({ exe, info: await describe(exe) }));
+  const asked = await mapLimit([...byFile.values()], 8, async (exe) => ({
+    exe,
+    info: known?.get(exe) ?? (await describeInterpreter(exe, { cache })),
+  }));
+  const described = new Map<string, Described>();
+  const unusableOnes: Survey['unusable'] = [];
   const found: Interpreter[] = [];
   const seen = new Map<string, string>();
   for (const { exe, info } of asked) {
@@ -67,9 +119,11 @@ async function discover(explicit: string[] | undefined): Promise<Discovery> {
       skipped.push({ exe, reason: info });
       continue;
     }
+    described.set(exe, info);
     const reason = unusable(info);
     if (reason) {
       skipped.push({ exe, reason });
+      unusableOnes.push({ exe, reason, info });
       continue;
     }
     const identity = `${info.realExecutable}\0${info.version}\0${info.freeThreaded}`;
@@ -91,7 +145,7 @@ async function discover(explicit: string[] | undefined): Promise<Discovery> {
       a.exe.localeCompare(b.exe),
   );
   labelUniquely(found);
-  return { found, skipped };
+  return { found, skipped, described, unusable: unusableOnes };
 }
 
 function unusable(info: Described): string | undefined {
@@ -144,40 +198,18 @@ function labelUniquely(found: Interpreter[]): void {
   }
 }
 
-function describe(exe: string): Promise<Described | string> {
-  const script = path.join(__dirname, 'probes', 'describe.py');
-  return new Promise((resolve) => {
-    // -E -s: the user's PYTHON* variables and user site must not change what the interpreter reports.
-    execFile(exe, ['-E', '-s', script], { timeout: 20000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        const why = (stderr || err.message).trim().split('\n').pop() ?? err.message;
-        resolve(`could not run it: ${why}`);
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout) as Described);
-      } catch {
-        resolve(`unexpected output from it: ${stdout.slice(0, 200)}`);
-      }
-    });
-  });
-}
-
-function resolveExplicit(name: string, skipped: Discovery['skipped']): string | undefined {
-  if (name.includes('/')) {
+/** A path is that file; a bare name is the first executable of that name on PATH, as a shell would find it. */
+function resolveExplicit(name: string, kind: 'path' | 'name', skipped: Discovery['skipped']): string | undefined {
+  if (kind === 'path') {
     if (isExecutable(name)) return path.resolve(name);
     skipped.push({ exe: name, reason: 'not an executable file' });
     return undefined;
   }
-  // A bare version (`--python 3.12`, `--python 3.13t`) is `python3.12` wherever interpreters are searched.
-  const version = /^\d+\.\d+t?$/.test(name);
-  const dirs = version ? candidateDirs() : (process.env.PATH ?? '').split(path.delimiter);
-  const file = version ? `python${name}` : name;
-  for (const dir of dirs) {
-    const exe = path.join(dir, file);
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const exe = path.join(dir, name);
     if (dir && isExecutable(exe) && !isPyenvShim(exe)) return exe;
   }
-  skipped.push({ exe: name, reason: version ? `no ${file} found (searched PATH, pyenv, uv and system folders)` : 'not found on PATH' });
+  skipped.push({ exe: name, reason: 'not found on PATH' });
   return undefined;
 }
 

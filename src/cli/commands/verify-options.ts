@@ -23,7 +23,12 @@ export interface VerifyFlags {
 
 export function verifyOptionsBuilder<T>(y: Argv<T>): Argv<T & VerifyFlags> {
   return y
-    .option('python', { type: 'string', requiresArg: true, describe: 'verify with this CPython (repeatable); default: every CPython >= 3.8 with headers found' })
+    .option('python', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        'verify with this CPython (repeatable): a path, a name on PATH, a label the matrix prints (3.12, 3.11.7#2, 3.13t), a version, or a cibuildwheel selector (cp312, cp313t, "cp3*", "cp31?-*"); default: every CPython >= 3.8 with headers found',
+    })
     .option('include-dir', { alias: 'I', type: 'string', requiresArg: true, describe: 'include directory for building the module (repeatable)' })
     .option('define', { alias: 'D', type: 'string', requiresArg: true, describe: 'preprocessor define for building the module (repeatable)' })
     .option('compile-commands', { type: 'string', describe: 'compile_commands.json to take include dirs and defines from (default: the nearest one)' })
