@@ -444,7 +444,14 @@ function judgeGil(g: StepFacts | undefined, py: Interpreter, slots: SlotInfo | u
   return { ok: true, detail: reEnabled ? 'declares used: importing re-enables the GIL' : 'declares not-used: the GIL stays disabled' };
 }
 
-/** Every write or connection any step attempted, worded for the report, once each. */
+/**
+ * Opens that write nowhere. /dev/null above all: CPython opens it itself for `subprocess`'s
+ * DEVNULL, which 3.8's `import uuid` reaches through `platform.system()` (it runs `uname -p`), as
+ * does `ctypes.util.find_library` on every version; a module that imports either would otherwise
+ * be said to write there.
+ */
+const HARMLESS_EFFECTS = new Set(['write /dev/null']);
+
 /**
  * An effect as compared with the original's: a file under /tmp is named by the module at random
  * (`tempfile.mkdtemp()`, py-lmdb's smoke), so only its folder counts.
@@ -466,7 +473,7 @@ function sideEffects(run: ProbeRun, sandbox: boolean, except: ReadonlySet<string
   const where = sandbox ? 'contained by the sandbox' : 'NOT contained: --no-sandbox';
   for (const facts of all) {
     for (const e of facts.effects ?? []) {
-      if (except.has(sameEffect(e))) continue;
+      if (except.has(sameEffect(e)) || HARMLESS_EFFECTS.has(e)) continue;
       const m = /^(\w+) (.*)$/.exec(e);
       if (!m) continue;
       const [, kind, what] = m;
