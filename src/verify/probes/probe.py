@@ -305,11 +305,31 @@ def step_import(so):
     return facts
 
 
+def foreign(value):
+    """An object the module only passes on from elsewhere: another module (an imported `traceback`),
+    or what another loaded module holds under the name its __module__ and __qualname__ give
+    (`traceback.print_exception`, `builtins.ValueError`). It is the same object after any re-import,
+    whether exec ran again or not, so it says nothing about exec."""
+    if isinstance(value, types.ModuleType):
+        return True
+    try:
+        owner = getattr(value, "__module__", None)
+        qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+        if not isinstance(owner, str) or owner == NAME or not isinstance(qualname, str):
+            return False
+        holder = sys.modules.get(owner)
+        for part in qualname.split("."):
+            holder = getattr(holder, part, None)
+        return holder is value
+    except Exception:  # an object whose attributes raise is the module's own
+        return False
+
+
 def kept_names(first, second):
     """Attributes that are the very same object after re-import: CPython's copy of a single-phase
     module's dict keeps them all; exec running again remakes them; a replayed first exec keeps what
     it added. Builtin functions from the method table are left out (a multi-phase module gets fresh
-    ones bound to the new module either way)."""
+    ones bound to the new module either way), and so are objects from other modules (foreign)."""
     kept = []
     for k in dir(first):
         if k.startswith("__") and k.endswith("__"):
@@ -317,7 +337,7 @@ def kept_names(first, second):
         a = getattr(first, k, None)
         if type(a).__name__ == "builtin_function_or_method":
             continue
-        if a is not None and not isinstance(a, (int, float, str, bytes, bool)) and getattr(second, k, None) is a:
+        if a is not None and not isinstance(a, (int, float, str, bytes, bool)) and getattr(second, k, None) is a and not foreign(a):
             kept.append(k)
     return sorted(kept)
 
@@ -337,7 +357,7 @@ def step_reimport(so=None):
     facts = {
         "reimported": True,
         "fresh_module": second is not first,
-        "same_functions": sorted(k for k, v in callables.items() if getattr(second, k, None) is v),
+        "same_functions": sorted(k for k, v in callables.items() if getattr(second, k, None) is v and not foreign(v)),
         "kept": kept_names(first, second),
     }
     failed = smoke(second, facts)
