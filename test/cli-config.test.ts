@@ -161,6 +161,7 @@ python = ["python3.12", "python3.13"]
 include-dirs = ["include", "/opt/include"]
 defines = ["NDEBUG", "WITH_X=1"]
 smoke = "import spam"
+smoke-script = "tests/smoke.py"
 timeout = 45
 no-sandbox = true
 `,
@@ -185,6 +186,7 @@ no-sandbox = true
       include: [path.join(dir, 'include'), '/opt/include'],
       define: ['NDEBUG', 'WITH_X=1'],
       smoke: 'import spam',
+      smokeScript: path.join(dir, 'tests/smoke.py'),
       timeout: 45,
       sandbox: false,
     });

@@ -213,3 +213,35 @@ describe('probe 6 and the rest', () => {
     expect(judge(guarded, interpreter(12), undefined, true).probes.reimport?.ok).toBe(true);
   });
 });
+
+describe('smoke output and side effects', () => {
+  const printed = (out: string, raised?: string): StepFacts => ({ imported: true, surface: {}, smoke: null, smoke_out: raised ? { out, raised } : { out } });
+
+  test('addresses are made alike; lines that differ between two runs of the original are not compared; the first other difference fails', () => {
+    const original = printed('<Foo object at 0x7f0011223344>\ntook 0.5\nvalue 1\n');
+    const again = printed('<Foo object at 0x7f5566778899>\ntook 0.7\nvalue 1\n');
+    const same = run([], { import: printed('<Foo object at 0x7faabbccddee>\ntook 0.9\nvalue 1\n'), original, 'original-again': again });
+    expect(judge(same, interpreter(12), undefined, true).probes.import).toEqual({
+      ok: true,
+      detail: "smoke output as the original's (3 line(s); 1 that change between two runs of the original not compared)",
+    });
+    const changed = run([], { import: printed('<Foo object at 0x7faabbccddee>\ntook 0.9\nvalue 2\n'), original, 'original-again': again });
+    expect(judge(changed, interpreter(12), undefined, true).probes.import).toEqual({
+      ok: false,
+      detail: 'smoke output differs from the original\'s at the first import, line 3: "value 1" in the original, "value 2" in the conversion',
+    });
+    const shorter = run([], { import: printed('<Foo object at 0x7faabbccddee>\ntook 0.9\n', 'KeyError(1)'), original, 'original-again': again });
+    expect(judge(shorter, interpreter(12), undefined, true).probes.import?.detail).toBe(
+      'smoke output differs from the original\'s at the first import, line 3: "value 1" in the original, "raised KeyError(1)" in the conversion',
+    );
+  });
+
+  test('opening /dev/null is no side effect; a write elsewhere still fails the import', () => {
+    const effects = (e: string[]) => run([], { import: { imported: true, surface: {}, smoke: null, effects: e } });
+    expect(judge(effects(['write /dev/null']), interpreter(8), undefined, true)).toMatchObject({ probes: { import: { ok: true } }, sideEffects: [] });
+    expect(judge(effects(['write /dev/null', 'write /root/x']), interpreter(8), undefined, true)).toMatchObject({
+      probes: { import: { ok: false, detail: 'imported, but it tried to write /root/x (contained by the sandbox)' } },
+      sideEffects: ['write /root/x (contained by the sandbox)'],
+    });
+  });
+});

@@ -33,6 +33,8 @@ export interface VerifyConfig {
   includeDirs?: string[];
   defines?: string[];
   smoke?: string;
+  /** Absolute path. */
+  smokeScript?: string;
   timeout?: number;
   sandbox?: boolean;
   cache?: boolean;
@@ -112,6 +114,7 @@ const KEYS: Record<string, { kind: Kind; set: (c: Config, v: never) => void }> =
   'include-dirs': { kind: { type: 'paths' }, set: (c, v) => (c.verify.includeDirs = v) },
   defines: { kind: { type: 'strings' }, set: (c, v) => (c.verify.defines = v) },
   smoke: { kind: { type: 'string' }, set: (c, v) => (c.verify.smoke = v) },
+  'smoke-script': { kind: { type: 'path' }, set: (c, v) => (c.verify.smokeScript = v) },
   timeout: { kind: { type: 'number', min: 0 }, set: (c, v) => (c.verify.timeout = v) },
   'no-sandbox': { kind: BOOLEAN, set: (c, v: boolean) => (c.verify.sandbox = !v) },
   'no-cache': { kind: BOOLEAN, set: (c, v: boolean) => (c.verify.cache = !v) },
@@ -277,6 +280,7 @@ export function toVerifyOptions(v: VerifyConfig): VerifyOptions {
     ...(v.includeDirs && { include: v.includeDirs }),
     ...(v.defines && { define: v.defines }),
     ...(v.smoke !== undefined && { smoke: v.smoke }),
+    ...(v.smokeScript !== undefined && { smokeScript: v.smokeScript }),
     ...(v.timeout !== undefined && { timeout: v.timeout }),
     ...(v.sandbox !== undefined && { sandbox: v.sandbox }),
     ...(v.cache !== undefined && { cache: v.cache }),

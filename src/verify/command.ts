@@ -39,6 +39,8 @@ export interface VerifyOptions {
   /** --pythonpath: folders on sys.path while probing. */
   pythonPath?: string[];
   smoke?: string;
+  /** --smoke-script: a Python file run after the smoke. */
+  smokeScript?: string;
   /** --timeout, seconds per probe step (default 30). */
   timeout?: number;
   /** --jobs (default: the number of cores). */
@@ -287,6 +289,7 @@ async function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, 
     moduleName: job.moduleName,
     pythons: discovery.found,
     smoke: options.smoke,
+    smokeScript: options.smokeScript && path.resolve(cwd, options.smokeScript),
     expect: job.expect,
     original: job.original,
     includeDirs: [...(options.include ?? []).map((d) => path.resolve(cwd, d)), ...(build?.includeDirs ?? [])],

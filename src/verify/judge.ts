@@ -36,7 +36,8 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
       .map(sameEffect),
   );
   const newEffects = sideEffects(run, sandbox, originalEffects);
-  out.probes.import = f.import ? judgeImport(f.import, newEffects) : { ok: false, detail: run.failure ?? 'not run' };
+  const unstable = unstableLines(f.original, f['original-again']);
+  out.probes.import = f.import ? judgeImport(f.import, newEffects, f.original, unstable) : { ok: false, detail: run.failure ?? 'not run' };
   // The original cannot be imported here either (a symbol this CPython removed, a package it lacks):
   // nothing the conversion did, so this CPython is left out and said so.
   if (out.probes.import.ok === false && f.import && f.original && (fate(f.original) || f.original.phase === 'import')) {
@@ -46,13 +47,15 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
     return out;
   }
   out.probes.surface = f.original ? judgeSurface(f.import, f.original) : notRun('no original to compare with');
-  out.probes.reimport = f.reimport ? judgeReimport(f.reimport, f['original-reimport'], f.legacy, f['original-legacy'], expect?.secondExecChosen, expect?.secondExec, f.threads, f['original-threads']) : notRun(stopped ?? 'not run');
+  out.probes.reimport = f.reimport
+    ? judgeReimport(f.reimport, f['original-reimport'], f.legacy, f['original-legacy'], expect?.secondExecChosen, expect?.secondExec, f.threads, f['original-threads'], unstable)
+    : notRun(stopped ?? 'not run');
 
   const declaredInterp = expect?.interpreters ?? (slots?.interpreters as string | undefined) ?? 'supported';
   if (py.major === 3 && py.minor < 12) out.probes.subinterpreters = notRun('per-interpreter isolation checks need 3.12+');
   else if (slots && slots.returned !== 'def') out.probes.subinterpreters = notRun('not a multi-phase module (see multi-phase)');
   else if (!f.strict && !f.isolated) out.probes.subinterpreters = notRun(stopped ?? 'not run');
-  else out.probes.subinterpreters = judgeSubinterpreters(f.strict, f.isolated, declaredInterp, slots, expect);
+  else out.probes.subinterpreters = judgeSubinterpreters(f.strict, f.isolated, declaredInterp, slots, expect, f.original, unstable);
 
   out.probes.faults = f.faults ? judgeFaults(f.faults) : notRun(stopped ?? 'not run');
   out.probes.gil = judgeGil(f.gil, py, slots, expect, stopped);
@@ -124,14 +127,78 @@ function judgeMultiphase(m: StepFacts, slots: SlotInfo | undefined): ProbeResult
   return { ok: true, detail: describeSlots(s) };
 }
 
-function judgeImport(i: StepFacts, effects: string[]): ProbeResult {
+function judgeImport(i: StepFacts, effects: string[], original: StepFacts | undefined, unstable: ReadonlySet<number>): ProbeResult {
   const why = fate(i);
   const tried = effects.length > 0 ? `; it tried to ${effects.join(', ')}` : '';
   if (why) return { ok: false, detail: `${why}${tried}` };
   if (i.phase === 'import') return { ok: false, detail: `import raised ${exc(i.exception)}${tried}` };
   if (i.phase === 'smoke') return { ok: false, detail: `smoke expression raised ${exc(i.exception)}${tried}` };
+  if (i.smoke_error) return { ok: false, detail: `smoke: ${String(i.smoke_error)}${tried}` };
+  const smokeWrong = smokeProblem('at the first import', i, original, unstable);
+  if (smokeWrong) return { ok: false, detail: `${smokeWrong}${tried}` };
   if (effects.length > 0) return { ok: false, detail: `imported, but it tried to ${effects.join(', ')}` };
-  return { ok: true, detail: i.smoke != null ? `smoke: ${String(i.smoke)}` : undefined };
+  const parts = i.smoke != null ? [`smoke: ${String(i.smoke)}`] : [];
+  const printed = i.smoke_out as SmokeOut | undefined;
+  const compared = printed && original?.smoke_out !== undefined;
+  if (printed) {
+    const n = smokeLines(printed).length;
+    const skipped = compared && unstable.size ? `; ${unstable.size} that change between two runs of the original not compared` : '';
+    if (compared && n > 0) parts.push(`smoke output as the original's (${n} line(s)${skipped})`);
+    else if (n > 0) parts.push(`smoke printed ${n} line(s) (no original to compare with)`);
+    else if (i.smoke == null) parts.push('smoke ran, printing nothing');
+  }
+  // The smoke raises in the original too: the conversion changed nothing, so it is said, not failed.
+  const warning = compared && printed.raised ? { warning: `the smoke raises ${printed.raised} in the single-phase original too` } : {};
+  return { ok: true, detail: parts.length ? parts.join('; ') : undefined, ...warning };
+}
+
+/** What a smoke run printed (its stdout) and the repr of the exception its statements raised, if any. */
+interface SmokeOut {
+  out: string;
+  raised?: string;
+  truncated?: boolean;
+}
+
+/**
+ * A smoke run's output as compared: its lines, hex addresses (`<object at 0x7f...>`) made alike,
+ * and an exception as one more line.
+ */
+function smokeLines(s: SmokeOut): string[] {
+  const lines = s.out === '' ? [] : s.out.replace(/\n$/, '').split('\n');
+  if (s.raised) lines.push(`raised ${s.raised}`);
+  return lines.map((l) => l.replace(/\b0x[0-9a-fA-F]{6,}\b/g, '0x...'));
+}
+
+/** Line numbers (0-based) where two first imports of the original printed different things: ids, timings. */
+function unstableLines(first: StepFacts | undefined, again: StepFacts | undefined): ReadonlySet<number> {
+  const a = first?.smoke_out as SmokeOut | undefined;
+  const b = again?.smoke_out as SmokeOut | undefined;
+  const unstable = new Set<number>();
+  if (!a || !b) return unstable;
+  const x = smokeLines(a);
+  const y = smokeLines(b);
+  for (let n = 0; n < Math.max(x.length, y.length); n++) if (x[n] !== y[n]) unstable.add(n);
+  return unstable;
+}
+
+/**
+ * The smoke output of a step against the original's in the same step (or the step it compares
+ * with): the first differing line, named, or nothing. Without an original, only an exception the
+ * smoke raised is a problem.
+ */
+function smokeProblem(where: string, now: StepFacts | undefined, before: StepFacts | undefined, unstable: ReadonlySet<number>, prefix = ''): string | undefined {
+  const got = now?.[`${prefix}smoke_out`] as SmokeOut | undefined;
+  if (!got) return undefined;
+  const want = before && !fate(before) ? (before[`${prefix}smoke_out`] as SmokeOut | undefined) : undefined;
+  if (!want) return got.raised && !before ? `the smoke raised ${got.raised} ${where}` : undefined;
+  const x = smokeLines(want);
+  const y = smokeLines(got);
+  const show = (l: string | undefined): string => (l === undefined ? 'nothing' : JSON.stringify(l.length > 100 ? `${l.slice(0, 100)}...` : l));
+  for (let n = 0; n < Math.max(x.length, y.length); n++) {
+    if (x[n] === y[n] || unstable.has(n)) continue;
+    return `smoke output differs from the original's ${where}, line ${n + 1}: ${show(x[n])} in the original, ${show(y[n])} in the conversion`;
+  }
+  return undefined;
 }
 
 function judgeSurface(now: StepFacts | undefined, before: StepFacts): ProbeResult {
@@ -167,6 +234,7 @@ function judgeReimport(
   second?: 'replay' | 'guard' | 'runs-again',
   threads?: StepFacts,
   origThreads?: StepFacts,
+  unstable: ReadonlySet<number> = new Set(),
 ): ProbeResult {
   const why = fate(r);
   if (why) return { ok: false, detail: `importing again after del sys.modules: ${why}` };
@@ -214,6 +282,14 @@ function judgeReimport(
     if (r.reload_exception && origReloads) problems.push(`importlib.reload raised ${exc(r.reload_exception)}`);
     else if (r.reloaded) notes.push('reloads');
   }
+  // What the smoke prints after a re-import, after a reload and in a legacy subinterpreter, against
+  // what the original printed there: the first difference in full, where else it differs named.
+  const smokeWrong = [
+    ['after re-import', !r.guarded && !r.exception && smokeProblem('after re-import', r, orig, unstable)],
+    ['after importlib.reload', !r.reload_exception && smokeProblem('after importlib.reload', r, orig, unstable, 'reload_')],
+    ['in a legacy subinterpreter', legacy?.imported && !fate(legacy) && smokeProblem('in a legacy subinterpreter', legacy, origLegacy, unstable)],
+  ].filter((x): x is [string, string] => typeof x[1] === 'string');
+  if (smokeWrong.length) problems.push(smokeWrong[0][1] + (smokeWrong.length > 1 ? ` (it differs ${smokeWrong.slice(1).map(([where]) => where).join(' and ')} too)` : ''));
   if (threads) {
     const tw = fate(threads);
     const errors = (threads.errors as ExcFacts[]) ?? [];
@@ -235,6 +311,8 @@ function judgeSubinterpreters(
   declared: string,
   slots: SlotInfo | undefined,
   expect: Expectation | undefined,
+  original?: StepFacts,
+  unstable: ReadonlySet<number> = new Set(),
 ): ProbeResult {
   const problems: string[] = [];
   const notes: string[] = [];
@@ -252,7 +330,12 @@ function judgeSubinterpreters(
     if (facts.imported) {
       if (!mustAccept) problems.push(`${name} subinterpreter imported it, but it declares ${declared}`);
       else if (facts.smoke_exception) problems.push(`${name}: smoke expression raised ${exc(facts.smoke_exception)}`);
-      else notes.push(`${name}: imports`);
+      else {
+        // No original can run here (a single-phase module is refused): its first import is the yardstick.
+        const differs = smokeProblem(`in ${name === 'isolated' ? 'an' : 'a'} ${name} subinterpreter (against its first import)`, facts, original, unstable);
+        if (differs) problems.push(differs);
+        else notes.push(`${name}: imports`);
+      }
     } else if (refused) {
       if (mustAccept) problems.push(`${name} subinterpreter refused it, but it declares ${declared}`);
       else notes.push(`${name}: refused`);
@@ -361,7 +444,14 @@ function judgeGil(g: StepFacts | undefined, py: Interpreter, slots: SlotInfo | u
   return { ok: true, detail: reEnabled ? 'declares used: importing re-enables the GIL' : 'declares not-used: the GIL stays disabled' };
 }
 
-/** Every write or connection any step attempted, worded for the report, once each. */
+/**
+ * Opens that write nowhere. /dev/null above all: CPython opens it itself for `subprocess`'s
+ * DEVNULL, which 3.8's `import uuid` reaches through `platform.system()` (it runs `uname -p`), as
+ * does `ctypes.util.find_library` on every version; a module that imports either would otherwise
+ * be said to write there.
+ */
+const HARMLESS_EFFECTS = new Set(['write /dev/null']);
+
 /**
  * An effect as compared with the original's: a file under /tmp is named by the module at random
  * (`tempfile.mkdtemp()`, py-lmdb's smoke), so only its folder counts.
@@ -383,7 +473,7 @@ function sideEffects(run: ProbeRun, sandbox: boolean, except: ReadonlySet<string
   const where = sandbox ? 'contained by the sandbox' : 'NOT contained: --no-sandbox';
   for (const facts of all) {
     for (const e of facts.effects ?? []) {
-      if (except.has(sameEffect(e))) continue;
+      if (except.has(sameEffect(e)) || HARMLESS_EFFECTS.has(e)) continue;
       const m = /^(\w+) (.*)$/.exec(e);
       if (!m) continue;
       const [, kind, what] = m;

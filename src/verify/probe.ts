@@ -13,6 +13,7 @@ export type Step =
   | 'multiphase'
   | 'import'
   | 'original'
+  | 'original-again'
   | 'reimport'
   | 'original-reimport'
   | 'legacy'
@@ -56,7 +57,10 @@ export interface ProbeRequest {
   moduleName: string;
   soPath: string;
   originalSoPath?: string;
+  /** --smoke: an expression, or statements. */
   smoke?: string;
+  /** --smoke-script: statements run after the smoke, by the file's name (for tracebacks) and text. */
+  smokeScript?: { name: string; code: string };
   timeoutS: number;
   sandbox: boolean;
   memoryBytes?: number;
@@ -71,6 +75,9 @@ export function stepsFor(req: ProbeRequest): Step[] {
   const py = req.python;
   const steps: Step[] = ['multiphase', 'import'];
   if (req.originalSoPath) steps.push('original');
+  // The original's first import once more: smoke output lines that differ between its two runs
+  // (timings, ids) are not compared with the conversion's.
+  if (req.originalSoPath && (req.smoke || req.smokeScript)) steps.push('original-again');
   // Parity with the original: the same re-import and legacy subinterpreter scenarios on both.
   steps.push('reimport', 'legacy', 'threads');
   if (req.originalSoPath) steps.push('original-reimport', 'original-legacy', 'original-threads');
@@ -106,6 +113,8 @@ export async function runProbe(req: ProbeRequest): Promise<ProbeRun> {
           so: path.join(at.mount('mod'), path.basename(req.soPath)),
           original: req.originalSoPath ? path.join(at.mount('orig'), path.basename(req.originalSoPath)) : undefined,
           smoke: req.smoke,
+          smoke_script: req.smokeScript?.code,
+          smoke_script_name: req.smokeScript?.name,
           steps,
           timeout: req.timeoutS,
           memory: req.memoryBytes,

@@ -27,7 +27,10 @@ export interface VerifyInput {
   sourcePath: string;
   moduleName: string;
   pythons: Interpreter[];
+  /** --smoke: a Python expression, or statements; either way its printed output is compared with the original's. */
   smoke?: string;
+  /** --smoke-script: a file of statements run after the smoke, its printed output compared likewise. */
+  smokeScript?: string;
   expect?: Expectation;
   /** The single-phase original, for the surface comparison (probe 2); displayPath as below. */
   original?: { sourcePath: string; displayPath?: string };
@@ -66,7 +69,15 @@ export async function verifyModule(input: VerifyInput): Promise<ModuleVerificati
     const available = await sandboxAvailable();
     if (!available.ok) throw new VerifyEnvironmentError(available.reason);
   }
-  const interpreters = await Promise.all(input.pythons.map((py) => verifyOn(input, py, sandbox)));
+  let script: ProbeRequest['smokeScript'];
+  if (input.smokeScript) {
+    try {
+      script = { name: path.basename(input.smokeScript), code: fs.readFileSync(input.smokeScript, 'utf8') };
+    } catch (e) {
+      throw new VerifyEnvironmentError(`--smoke-script ${input.smokeScript}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
+  const interpreters = await Promise.all(input.pythons.map((py) => verifyOn(input, py, sandbox, script)));
   return {
     sourcePath: input.displayPath ?? input.sourcePath,
     moduleName: input.moduleName,
@@ -79,7 +90,7 @@ export async function verifyModule(input: VerifyInput): Promise<ModuleVerificati
   };
 }
 
-async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): Promise<InterpreterVerification> {
+async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean, smokeScript: ProbeRequest['smokeScript']): Promise<InterpreterVerification> {
   const timeoutS = input.timeoutS ?? 30;
   const common = {
     moduleName: input.moduleName,
@@ -144,6 +155,7 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean): 
     soPath: built.soPath,
     originalSoPath: original?.ok ? original.soPath : undefined,
     smoke: input.smoke,
+    smokeScript,
     timeoutS,
     sandbox,
     memoryBytes: input.memoryBytes,
@@ -210,6 +222,8 @@ function probeKey(req: ProbeRequest): string {
     fs.existsSync(req.soPath) ? String(fs.statSync(req.soPath).size) : '',
     req.originalSoPath ?? '',
     req.smoke ?? '',
+    // The script's text itself, not its path: an edited script must be run again.
+    req.smokeScript ? hashOf(req.smokeScript.name, req.smokeScript.code) : '',
     String(req.timeoutS),
     String(req.sandbox),
     String(req.memoryBytes ?? ''),

@@ -16,6 +16,7 @@ export interface VerifyFlags {
   link?: string | string[];
   pythonpath?: string | string[];
   smoke?: string;
+  smokeScript?: string;
   timeout?: number;
   sandbox?: boolean;
   cache?: boolean;
@@ -35,7 +36,8 @@ export function verifyOptionsBuilder<T>(y: Argv<T>): Argv<T & VerifyFlags> {
     .option('source', { type: 'string', requiresArg: true, describe: 'extra translation unit the module needs (repeatable)' })
     .option('link', { type: 'string', requiresArg: true, describe: 'library or linker flag the module needs: lzma, --link=-L/opt/lib (repeatable)' })
     .option('pythonpath', { type: 'string', requiresArg: true, describe: 'folder put on sys.path while probing, for the package the module imports (repeatable)' })
-    .option('smoke', { type: 'string', describe: 'Python expression that must be true after importing the module' })
+    .option('smoke', { type: 'string', describe: 'Python expression or statements run after importing the module (bound to its name); what it prints must match the original' })
+    .option('smoke-script', { type: 'string', requiresArg: true, describe: 'Python file run after importing the module (and after --smoke); what it prints must match the original' })
     .option('timeout', { type: 'number', describe: 'seconds allowed per probe step (default 30)' })
     .option('sandbox', { type: 'boolean', describe: 'run imports in bubblewrap (--no-sandbox: run them unconfined, reported loudly)' })
     .option('cache', { type: 'boolean', describe: 'reuse builds and passing results (--no-cache: build and probe again)' }) as Argv<T & VerifyFlags>;
@@ -55,6 +57,7 @@ export async function verifyOptions(flags: VerifyFlags, config: Config | null, j
     link: pick(stringList(flags.link), 'link'),
     pythonPath: pick(stringList(flags.pythonpath), 'pythonPath'),
     smoke: pick(flags.smoke, 'smoke'),
+    smokeScript: pick(flags.smokeScript, 'smokeScript'),
     timeout: pick(flags.timeout, 'timeout'),
     sandbox: pick(flags.sandbox, 'sandbox'),
     cache: pick(flags.cache, 'cache'),

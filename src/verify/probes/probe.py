@@ -5,12 +5,12 @@
 # as JSON lines on stdout; the verifier (judge.ts) decides what passes.
 #
 # Usage: python -E -s -B probe.py '<json config>'
-import builtins
 import ctypes
 import faulthandler
 import gc
 import importlib
 import importlib.machinery
+import inspect
 import json
 import os
 import select
@@ -62,11 +62,67 @@ def surface(module):
     return {k: typename(getattr(module, k)) for k in dir(module) if not k.startswith("_")}
 
 
-def smoke(module):
-    expr = CONFIG.get("smoke")
-    if not expr:
-        return None
-    return repr(eval(expr, {"__builtins__": builtins, NAME: module}))[:300]
+def run_smoke(module, name, smoke, script, script_name):
+    """Runs the smoke on a freshly imported module, with the module bound to its name: `smoke` is
+    an expression (evaluated; its repr reported, an exception propagated) or statements; `script`
+    (--smoke-script) is statements run after it. What they print to sys.stdout, and the repr of an
+    exception the statements raise, is reported as smoke_out for judge.ts to compare with the
+    original's. Self-contained: subinterpreters run its source too (SUBINTERP_CODE)."""
+    import builtins, contextlib, io
+    facts = {"smoke": None}
+    if not smoke and not script:
+        return facts
+    expr, chunks = None, []
+    if smoke:
+        try:
+            expr = compile(smoke, "<smoke>", "eval")
+        except SyntaxError:
+            chunks.append(("<smoke>", smoke))
+    if script:
+        chunks.append((script_name or "<smoke-script>", script))
+    codes = []
+    for filename, source in chunks:
+        try:
+            codes.append(compile(source, filename, "exec"))
+        except SyntaxError as e:
+            facts["smoke_error"] = "%s does not compile here: %s" % (filename, e)
+            return facts
+    namespace = {"__builtins__": builtins, "__name__": "__main__", "__file__": script_name or "<smoke>", name: module}
+    printed, raised = io.StringIO(), None
+    with contextlib.redirect_stdout(printed):
+        if expr is not None:
+            try:
+                facts["smoke"] = repr(eval(expr, namespace))[:300]
+            except BaseException as e:
+                facts["smoke_exception"] = {"type": type(e).__name__, "msg": str(e)[:500]}
+                codes = []
+        for code in codes:
+            try:
+                exec(code, namespace)
+            except SystemExit as e:
+                if e.code not in (None, 0):  # sys.exit(main()) ends a script; only a failure counts
+                    raised = "SystemExit(%r)" % (e.code,)
+                break
+            except BaseException as e:
+                raised = repr(e)[:500]
+                break
+    out = printed.getvalue()
+    facts["smoke_out"] = {"out": out[:20000]}
+    if len(out) > 20000:
+        facts["smoke_out"]["truncated"] = True
+    if raised is not None:
+        facts["smoke_out"]["raised"] = raised
+    return facts
+
+
+def smoke(module, facts, prefix=""):
+    """Runs the smoke into `facts` (keys prefixed, for a second run in the same step); returns the
+    expression's exception, if it raised, for the caller to file as that step files failures."""
+    got = run_smoke(module, NAME, CONFIG.get("smoke"), CONFIG.get("smoke_script"), CONFIG.get("smoke_script_name"))
+    failed = got.pop("smoke_exception", None)
+    for k, v in got.items():
+        facts[prefix + k] = v
+    return failed
 
 
 def add_path(so):
@@ -242,19 +298,38 @@ def step_import(so):
     except BaseException as e:
         return {"phase": "import", "exception": exc_facts(e)}
     facts = {"imported": True, "surface": surface(module)}
-    try:
-        facts["smoke"] = smoke(module)
-    except BaseException as e:
+    failed = smoke(module, facts)
+    if failed:
         facts["phase"] = "smoke"
-        facts["exception"] = exc_facts(e)
+        facts["exception"] = failed
     return facts
+
+
+def foreign(value):
+    """An object the module only passes on from elsewhere: another module (an imported `traceback`),
+    or what another loaded module holds under the name its __module__ and __qualname__ give
+    (`traceback.print_exception`, `builtins.ValueError`). It is the same object after any re-import,
+    whether exec ran again or not, so it says nothing about exec."""
+    if isinstance(value, types.ModuleType):
+        return True
+    try:
+        owner = getattr(value, "__module__", None)
+        qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+        if not isinstance(owner, str) or owner == NAME or not isinstance(qualname, str):
+            return False
+        holder = sys.modules.get(owner)
+        for part in qualname.split("."):
+            holder = getattr(holder, part, None)
+        return holder is value
+    except Exception:  # an object whose attributes raise is the module's own
+        return False
 
 
 def kept_names(first, second):
     """Attributes that are the very same object after re-import: CPython's copy of a single-phase
     module's dict keeps them all; exec running again remakes them; a replayed first exec keeps what
     it added. Builtin functions from the method table are left out (a multi-phase module gets fresh
-    ones bound to the new module either way)."""
+    ones bound to the new module either way), and so are objects from other modules (foreign)."""
     kept = []
     for k in dir(first):
         if k.startswith("__") and k.endswith("__"):
@@ -262,7 +337,7 @@ def kept_names(first, second):
         a = getattr(first, k, None)
         if type(a).__name__ == "builtin_function_or_method":
             continue
-        if a is not None and not isinstance(a, (int, float, str, bytes, bool)) and getattr(second, k, None) is a:
+        if a is not None and not isinstance(a, (int, float, str, bytes, bool)) and getattr(second, k, None) is a and not foreign(a):
             kept.append(k)
     return sorted(kept)
 
@@ -282,20 +357,22 @@ def step_reimport(so=None):
     facts = {
         "reimported": True,
         "fresh_module": second is not first,
-        "same_functions": sorted(k for k, v in callables.items() if getattr(second, k, None) is v),
+        "same_functions": sorted(k for k, v in callables.items() if getattr(second, k, None) is v and not foreign(v)),
         "kept": kept_names(first, second),
     }
-    try:
-        facts["smoke"] = smoke(second)
-    except BaseException as e:
-        facts["smoke_exception"] = exc_facts(e)
+    failed = smoke(second, facts)
+    if failed:
+        facts["smoke_exception"] = failed
     # importlib.reload runs neither init nor exec again (cpython-facts.md): it must simply work.
     try:
         importlib.reload(second)
         facts["reloaded"] = True
-        facts["reload_smoke"] = smoke(sys.modules[NAME])
     except BaseException as e:
         facts["reload_exception"] = exc_facts(e)
+        return facts
+    failed = smoke(sys.modules[NAME], facts, "reload_")
+    if failed:
+        facts["reload_exception"] = failed
     return facts
 
 
@@ -322,19 +399,17 @@ def step_threads(so=None):
 
 
 SUBINTERP_CODE = """
-import builtins, json, os, sys
+import json, os, sys
 sys.path[0:0] = [%(dir)r] + %(path)r
+%(run_smoke)s
 res = {}
 try:
     m = __import__(%(name)r)
     res['imported'] = True
-    if %(smoke)r:
-        try:
-            res['smoke'] = repr(eval(%(smoke)r, {'__builtins__': builtins, %(name)r: m}))[:300]
-        except BaseException as e:
-            res['smoke_exception'] = {'type': type(e).__name__, 'msg': str(e)[:500]}
 except BaseException as e:
     res['exception'] = {'type': type(e).__name__, 'msg': str(e)[:500]}
+else:
+    res.update(run_smoke(m, %(name)r, %(smoke)r, %(script)r, %(script_name)r))
 os.write(%(fd)d, json.dumps(res).encode())
 """
 
@@ -344,7 +419,16 @@ def in_subinterpreter(so, run):
     subinterpreter and returns None, or the facts to report instead (a failure, "unavailable"); then
     reads back what the code wrote to the pipe."""
     r, w = os.pipe()
-    code = SUBINTERP_CODE % {"dir": os.path.dirname(so), "path": CONFIG.get("path") or [], "name": NAME, "smoke": CONFIG.get("smoke") or "", "fd": w}
+    code = SUBINTERP_CODE % {
+        "dir": os.path.dirname(so),
+        "path": CONFIG.get("path") or [],
+        "name": NAME,
+        "run_smoke": inspect.getsource(run_smoke),
+        "smoke": CONFIG.get("smoke"),
+        "script": CONFIG.get("smoke_script"),
+        "script_name": CONFIG.get("smoke_script_name"),
+        "fd": w,
+    }
     try:
         instead = run(code)
     finally:
@@ -558,7 +642,9 @@ def step_job(step):
         return step_multiphase
     if step == "import":
         return lambda: step_import(CONFIG["so"])
-    if step == "original":
+    if step in ("original", "original-again"):
+        # original-again: a second first import of the original, to see which smoke output lines
+        # change from run to run (timings, ids) and so cannot be compared.
         return lambda: step_import(CONFIG["original"])
     if step == "reimport":
         return lambda: step_reimport(CONFIG["so"])
