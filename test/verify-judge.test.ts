@@ -245,3 +245,25 @@ describe('smoke output and side effects', () => {
     });
   });
 });
+
+describe('the smoke expression on the first import', () => {
+  const raised = { imported: true, surface: {}, phase: 'smoke', exception: { type: 'SystemError', msg: 'PY_SSIZE_T_CLEAN macro must be defined for \'#\' formats' } };
+  const withImport = (conv: StepFacts, orig?: StepFacts) => run([[3, 0]], { import: conv, ...(orig && { original: orig }) });
+  test('false fails, naming its value', () => {
+    const j = judge(withImport({ imported: true, surface: {}, smoke: 'False', smoke_false: true }), interpreter(12), undefined, true);
+    expect(j.probes.import).toMatchObject({ ok: false, detail: expect.stringContaining('the smoke expression is false here (False)') });
+  });
+  test('false where the original is true fails', () => {
+    const j = judge(withImport({ imported: true, surface: {}, smoke: 'False', smoke_false: true }, { imported: true, surface: {}, smoke: 'True', smoke_false: false }), interpreter(12), undefined, true);
+    expect(j.probes.import).toMatchObject({ ok: false, detail: expect.stringContaining("where the original's is true") });
+  });
+  test('false in the original too is a warning', () => {
+    const j = judge(withImport({ imported: true, surface: {}, smoke: '0', smoke_false: true }, { imported: true, surface: {}, smoke: '0', smoke_false: true }), interpreter(12), undefined, true);
+    expect(j.probes.import).toMatchObject({ ok: true, warning: expect.stringContaining('false (0) in the single-phase original too') });
+  });
+  test('an exception the original raises too skips that CPython; one it does not raise fails', () => {
+    expect(judge(withImport(raised, raised), interpreter(12), undefined, true).probes.import).toMatchObject({ ok: 'skipped', detail: expect.stringContaining('it raises SystemError') });
+    expect(judge(withImport(raised, { imported: true, surface: {}, smoke: 'True', smoke_false: false }), interpreter(12), undefined, true).probes.import?.ok).toBe(false);
+    expect(judge(withImport(raised), interpreter(12), undefined, true).probes.import?.ok).toBe(false);
+  });
+});

@@ -92,7 +92,12 @@ def run_smoke(module, name, smoke, script, script_name):
     with contextlib.redirect_stdout(printed):
         if expr is not None:
             try:
-                facts["smoke"] = repr(eval(expr, namespace))[:300]
+                value = eval(expr, namespace)
+                facts["smoke"] = repr(value)[:300]
+                try:
+                    facts["smoke_false"] = not value
+                except BaseException:
+                    pass  # an object whose truth raises: only its repr is judged
             except BaseException as e:
                 facts["smoke_exception"] = {"type": type(e).__name__, "msg": str(e)[:500]}
                 codes = []
