@@ -16,6 +16,9 @@ export function constantValue(n: Node, text: string): number | null {
     const v = constantValue(named(u)[0], text);
     return v === null ? null : -v;
   }
+  // `NULL` in the m_size slot of a positional definition (curve25519-donna took it for m_reload's
+  // neighbour): a null pointer constant, which C converts to 0.
+  if (u.type === 'null' || (u.type === 'identifier' && u.text === 'NULL')) return 0;
   if (u.type === 'identifier') {
     const m = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${u.text}[ \\t]+\\(?[ \\t]*(-?[ \\t]*\\d+)[ \\t]*\\)?[ \\t]*$`, 'm').exec(text);
     return m ? Number.parseInt(m[1].replace(/\s/g, ''), 10) : null;

@@ -27,10 +27,13 @@ export function readInitializer(initList: Node): DefInitializer {
   let designated = false;
   for (const item of items) {
     if (item.type === 'initializer_pair') {
-      const name = field(item, 'designator')?.text.replace(/^\.\s*/, '') ?? '';
+      const written = field(item, 'designator')?.text.replace(/^\.\s*/, '') ?? '';
+      // `.m_reload`, the field's name before 3.5, only compiles on 3.4 headers: beside an
+      // `.m_slots` in another branch of a version test (pytun), the `.m_slots` is the field.
+      const name = written === 'm_reload' ? 'm_slots' : written;
       position = MODULEDEF_FIELDS.indexOf(name);
       if (position < 0) refuse(`unexpected field ${name} in the module definition`, item);
-      values.set(name, field(item, 'value')!);
+      if (written !== 'm_reload' || !values.has(name)) values.set(name, field(item, 'value')!);
       designated = true;
     } else {
       if (position >= MODULEDEF_FIELDS.length) refuse(`the module definition has more fields than PyModuleDef`, item);

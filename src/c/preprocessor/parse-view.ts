@@ -82,6 +82,7 @@ function directivesInExpressions(text: string, skip: readonly Range[]): (StandIn
   let open = 0;
   let blankFrom = -1;
   let blankLevel = 0;
+  let readNext = false;
   // Brace depth inside an initializer (`= { ... }`).
   let braces = 0;
   const blank = (start: number, end: number) => {
@@ -97,12 +98,24 @@ function directivesInExpressions(text: string, skip: readonly Range[]): (StandIn
         const word = /^#[ \t]*(\w+)/.exec(line)?.[1] ?? '';
         if (/^if/.test(word)) open++;
         if (blankFrom >= 0) {
-          // Inside a blanked branch: only its own conditional's end stops it.
+          // Inside a blanked branch: only its own conditional's end stops it, or, after a branch
+          // no multi-phase CPython compiles, the next one.
           if (word === 'endif' && open === blankLevel) {
             blank(blankFrom, range.end);
             blankFrom = -1;
             open--;
           } else if (word === 'endif') open--;
+          else if (readNext && open === blankLevel && (word === 'else' || word.startsWith('elif'))) {
+            blank(blankFrom, range.end);
+            blankFrom = -1;
+            readNext = false;
+          }
+        } else if (word === 'if' && onlyBefore35(line.replace(/^#[ \t]*if\b/, ''))) {
+          // `#if PY_MINOR_VERSION <= 4` / `.m_reload = NULL,` / `#else` / `.m_slots = NULL,`
+          // (pytun): the branch multi-phase CPythons (3.5+) compile is the next one.
+          blankFrom = range.start;
+          blankLevel = open;
+          readNext = true;
         } else if ((word === 'else' || word.startsWith('elif')) && open > 0) {
           blankFrom = range.start;
           blankLevel = open;
@@ -137,6 +150,22 @@ function directivesInExpressions(text: string, skip: readonly Range[]): (StandIn
     }
   }
   return out;
+}
+
+/**
+ * Is `condition` false on every CPython that has multi-phase init (3.5+): a test of the 3.x minor
+ * version or of PY_VERSION_HEX below 3.5?
+ */
+export function onlyBefore35(condition: string): boolean {
+  const c = condition.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim().replace(/^\((.*)\)$/, '$1').trim();
+  let m = /^PY_MINOR_VERSION\s*(<=|<)\s*(\d+)$/.exec(c);
+  if (m) return m[1] === '<=' ? Number(m[2]) <= 4 : Number(m[2]) <= 5;
+  m = /^PY_VERSION_HEX\s*(<=|<)\s*(0[xX][0-9a-fA-F]+)$/.exec(c);
+  if (m) {
+    const v = Number.parseInt(m[2], 16);
+    return v >= 0x03000000 && (m[1] === '<' ? v <= 0x03050000 : v < 0x03050000);
+  }
+  return false;
 }
 
 /** Does an operand (not `)`, `,`, `;` or an operator) come next after `from`, past blanks, comments and directives? */
