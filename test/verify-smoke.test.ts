@@ -258,6 +258,16 @@ describe('--smoke-script and statements: what they print must match the original
     expect(missing.stderr).toContain('--smoke-script');
     expect(missing.stderr).toContain('no such file');
   });
+
+  test('a --smoke that starts with "-" is its value, not an option (a real module\'s "-1 <= x" smoke was "Unknown argument: 1")', () => {
+    const args = ['verify', '--python', `3.${pythons[pythons.length - 1].minor}`, '--original', 'original.c', 'same/pr.c'];
+    const r = runCli([...args, '--smoke', '-1 < pr.f()'], dir, { PEP489_CODEMOD_CACHE: path.join(dir, 'cache') });
+    expect(r.stderr).not.toContain('Unknown argument');
+    expect(r.code).toBe(0);
+    // And it is what ran: the same start, false (in the original too), is said.
+    const no = runCli([...args, '--smoke', '-1 > pr.f()'], dir, { PEP489_CODEMOD_CACHE: path.join(dir, 'cache') });
+    expect(no.stdout).toContain('the smoke expression is false (False) in the single-phase original too');
+  });
 });
 
 describe('verdicts that were false on real modules', () => {

@@ -70,7 +70,26 @@ const REPEATABLE = new Set([
   '_', 'paths', 'repos', 'python', 'include-dir', 'includeDir', 'I', 'define', 'D', 'source', 'link', 'pythonpath', 'exclude', 'include',
 ]);
 
-export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+/** Options whose value is Python code, which may start with `-` (`--smoke "-1 < spam.x()"`). */
+const CODE_VALUED = new Set(['--smoke']);
+
+/**
+ * `--smoke -1 < x` as `--smoke=-1 < x`: yargs takes a next word starting with `-` for an option,
+ * not a value, and would report "Unknown argument: 1". A code-valued option always takes the next
+ * word, as its user meant.
+ */
+export function joinCodeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return [...out, ...argv.slice(i)];
+    if (CODE_VALUED.has(argv[i]) && i + 1 < argv.length) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+export async function main(rawArgv: string[], io: Io = defaultIo()): Promise<number> {
+  const argv = joinCodeValues(rawArgv);
   const yargs = (await import('yargs/yargs')).default;
   let exitCode: number = EXIT.ok;
   let failed = false;
