@@ -3,6 +3,7 @@
  * an interpreter with setuptools and on one without (the stand-in); pyproject.toml's ext-modules;
  * a whole compile_commands.json; and the commands a user runs on a project folder with no flags.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import type { Interpreter } from '../src/verify/types';
 import { runCli } from './cli-helpers';
 
 const WORDY = path.join(__dirname, 'projects', 'wordy');
+const DUO = path.join(__dirname, 'projects', 'duo');
 let scratch: string;
 let found: Interpreter[];
 let cache: string;
@@ -190,6 +192,28 @@ describe('the commands, on a project folder with no flags', () => {
     const bad = runCli(['verify', ...two(), ...smoke, '.'], root, { PEP489_CODEMOD_CACHE: cache });
     expect(bad.stdout).toContain('built from the flags given only: setup.py raised SystemError: no build here before calling setup()');
     expect(bad.code).toBe(3);
+  });
+
+  test('a package of two modules, one importing the other: each is imported by its dotted name with the other built beside it', () => {
+    const root = copyProject(DUO, 'cli-package');
+    // Committed first, as a maintainer's project is: verify compares with the original at HEAD.
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'single-phase');
+    const env = { PEP489_CODEMOD_CACHE: cache };
+    const smoke = ['--smoke', "duo.twice() == 42 and duo._core.__name__ == 'duo._core' and duo._api.__name__ == 'duo._api'"];
+    const dry = runCli(['--dry-run', '--verify', ...two(), ...smoke, '.'], root, env);
+    expect(dry.stderr).not.toMatch(/verification failed/);
+    expect(dry.code).toBe(0);
+    expect(runCli([...two(), '.'], root, env).code).toBe(0);
+    const v = runCli(['verify', '--json', ...two(), ...smoke, '.'], root, env);
+    const modules = JSON.parse(v.stdout).modules as { moduleName: string; ok: boolean; build: string }[];
+    expect(modules.map((m) => [m.moduleName, m.ok, m.build])).toEqual([
+      ['_api', true, 'duo._api from setup.py: 1 source'],
+      ['_core', true, 'duo._core from setup.py: 1 source'],
+    ]);
+    expect(v.code).toBe(0);
   });
 
   test('convert refuses a module setup.py builds for the 3.7 limited API, naming setup.py', () => {

@@ -67,6 +67,22 @@ function setupPython(pythons: readonly Interpreter[]): Interpreter | undefined {
   return (withSetuptools.length ? withSetuptools : pool)[(withSetuptools.length ? withSetuptools : pool).length - 1];
 }
 
+/**
+ * The project's folder of the top-level package `build.name` belongs to (`wordy` of
+ * `wordy._count`): the nearest folder of that name with an `__init__.py` above the module's source,
+ * else `<root>/wordy`, `<root>/src/wordy` or `<root>/lib/wordy`.
+ */
+export function packageDirOf(build: ModuleBuild, root: string | undefined): string | undefined {
+  const top = build.name?.includes('.') ? build.name.split('.')[0] : undefined;
+  if (!top) return undefined;
+  const isPackage = (dir: string) => path.basename(dir) === top && fs.existsSync(path.join(dir, '__init__.py'));
+  for (let dir = path.dirname(build.sources[0]); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (isPackage(dir)) return dir;
+    if (root && dir === root) break;
+  }
+  return root ? ['', 'src', 'lib'].map((d) => path.join(root, d, top)).find(isPackage) : undefined;
+}
+
 export class ProjectBuilds {
   private readonly readings = new Map<string, Promise<{ modules: ModuleBuild[]; problem?: string }>>();
 
@@ -89,6 +105,15 @@ export class ProjectBuilds {
     const backend = compiledBackend(root);
     if (backend) return { problem: `${backend} builds this project and there is no compile_commands.json to read its flags from: ${HOW_TO_WRITE_DATABASE[backend]}` };
     return problem ? { problem } : {};
+  }
+
+  /** The other extension modules of the package `build` belongs to, as the project builds them. */
+  async siblingsOf(build: ModuleBuild): Promise<ModuleBuild[]> {
+    const top = build.name?.includes('.') ? build.name.split('.')[0] : undefined;
+    const root = projectRoot(build.sources[0]);
+    if (!top || !root || build.from === 'compile_commands.json') return [];
+    const { modules } = await this.modulesOf(root);
+    return modules.filter((m) => m !== build && m.name !== build.name && m.name?.split('.')[0] === top);
   }
 
   /** Every extension module the setuptools project at `root` builds. */

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { findFiles, MissingPathError } from '../cli/files';
 import type { GilChoice, InterpretersChoice } from '../engine/options';
-import { ProjectBuilds } from '../project/discover';
+import { packageDirOf, ProjectBuilds, projectRoot } from '../project/discover';
 import { describeBuild } from '../project/module-build';
 import { originalFromGit } from './original';
 import { cores, mapLimit } from './pool';
@@ -303,6 +303,11 @@ async function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, 
     sandbox: options.sandbox,
     cache: options.cache,
     ...(build && { build: describeBuild(build, (p) => path.relative(cwd, p) || p) }),
+    ...(build?.name?.includes('.') && build.name.split('.').pop() === job.moduleName && {
+      importName: build.name,
+      packageDir: packageDirOf(build, projectRoot(logical)),
+      siblings: (await builds.siblingsOf(build)).map((s) => ({ ...s, importName: s.name! })),
+    }),
     ...(problem && { buildProblem: problem }),
   };
 }

@@ -6,6 +6,7 @@
 
 import * as path from 'node:path';
 import { runSandboxed, type SandboxResult } from './sandbox';
+import { packageOverlay, type PackagedModule } from './package-overlay';
 import { traceShimLibrary } from './shims';
 import type { Interpreter } from './types';
 
@@ -66,6 +67,12 @@ export interface ProbeRequest {
   memoryBytes?: number;
   /** Folders put on sys.path (read-only): the package a module imports from its own init. */
   pythonPath?: string[];
+  /** The dotted name the module is imported by (`pkg._mod`), when it belongs to a package. */
+  importName?: string;
+  /** The project's folder of that package (its Python files are laid out beside the module). */
+  packageDir?: string;
+  /** The package's other extension modules, built: importable beside it as in an installed package. */
+  siblings?: PackagedModule[];
 }
 
 const PROBES_DIR = path.join(__dirname, 'probes');
@@ -88,13 +95,36 @@ export function stepsFor(req: ProbeRequest): Step[] {
 }
 
 export async function runProbe(req: ProbeRequest): Promise<ProbeRun> {
+  // A module of a package is imported by its dotted name from a folder laid out like the package.
+  const packaged = req.importName?.includes('.');
+  const overlays = packaged
+    ? [req.soPath, req.originalSoPath].map((so) => (so ? packageOverlay({ importName: req.importName!, soPath: so }, req.siblings ?? [], req.packageDir) : undefined))
+    : [];
+  try {
+    return await probeIn(req, overlays[0]?.soPath ?? req.soPath, overlays[1]?.soPath ?? req.originalSoPath);
+  } finally {
+    for (const o of overlays) o?.remove();
+  }
+}
+
+/** The folder to mount for a built module: its own, or its package overlay's root. */
+function mountOf(so: string, importName: string): { dir: string; inside: string } {
+  let dir = path.dirname(so);
+  for (let dots = importName.split('.').length - 1; dots > 0; dots--) dir = path.dirname(dir);
+  return { dir, inside: path.relative(dir, so) };
+}
+
+async function probeIn(req: ProbeRequest, soPath: string, originalSoPath: string | undefined): Promise<ProbeRun> {
+  const name = req.importName ?? req.moduleName;
+  const mod = mountOf(soPath, name);
+  const orig = originalSoPath ? mountOf(originalSoPath, name) : undefined;
   const shim = await traceShimLibrary(req.python.cc);
   const mounts: Record<string, string> = {
     probes: PROBES_DIR,
-    mod: path.dirname(req.soPath),
+    mod: mod.dir,
     shim: path.dirname(shim),
   };
-  if (req.originalSoPath) mounts.orig = path.dirname(req.originalSoPath);
+  if (orig) mounts.orig = orig.dir;
   const pythonPath = req.pythonPath ?? [];
   pythonPath.forEach((dir, i) => (mounts[`path${i}`] = path.resolve(dir)));
   const steps = stepsFor(req);
@@ -109,9 +139,9 @@ export async function runProbe(req: ProbeRequest): Promise<ProbeRun> {
         '-B',
         path.join(at.mount('probes'), 'probe.py'),
         JSON.stringify({
-          name: req.moduleName,
-          so: path.join(at.mount('mod'), path.basename(req.soPath)),
-          original: req.originalSoPath ? path.join(at.mount('orig'), path.basename(req.originalSoPath)) : undefined,
+          name,
+          so: path.join(at.mount('mod'), mod.inside),
+          original: orig ? path.join(at.mount('orig'), orig.inside) : undefined,
           smoke: req.smoke,
           smoke_script: req.smokeScript?.code,
           smoke_script_name: req.smokeScript?.name,

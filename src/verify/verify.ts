@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { buildModule, strictWarningCounts, type BuildResult } from './build';
 import { entryDir, hashFile, hashOf, readJson, writeJsonAtomic } from './cache';
 import { judge } from './judge';
+import type { PackagedModule } from './package-overlay';
 import { runProbe, stepsFor, type ProbeRequest, type ProbeRun } from './probe';
 import { sandboxAvailable } from './sandbox';
 import {
@@ -52,6 +53,11 @@ export interface VerifyInput {
   cache?: boolean;
   /** The path reports and diagnostics name, when sourcePath is a temporary copy. */
   displayPath?: string;
+  /** The dotted name the module is imported by, when it belongs to a package; the project's folder of that package. */
+  importName?: string;
+  packageDir?: string;
+  /** The package's other extension modules, as the project builds them. */
+  siblings?: { importName: string; sources: string[]; includeDirs?: string[]; defines?: string[]; undefines?: string[]; compileArgs?: string[]; link?: string[] }[];
   /** Where the build inputs came from, and why the project's build could not be read: passed to the report. */
   build?: string;
   buildProblem?: string;
@@ -160,11 +166,12 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean, s
     sandbox,
     memoryBytes: input.memoryBytes,
     pythonPath: input.pythonPath,
+    ...(input.importName && { importName: input.importName, packageDir: input.packageDir, siblings: await buildSiblings(input, py) }),
   };
   const started = Date.now();
   const cacheKey = probeKey(request);
   // Files under --pythonpath can change without the key seeing it: such runs are not replayed.
-  const replayable = input.cache !== false && !input.pythonPath?.length;
+  const replayable = input.cache !== false && !input.pythonPath?.length && !input.packageDir;
   let run = !replayable ? undefined : readJson<ProbeRun>(path.join(entryDir('probes', cacheKey), 'run.json'));
   result.timings.probesCached = run !== undefined;
   run ??= await runProbe(request);
@@ -228,5 +235,21 @@ function probeKey(req: ProbeRequest): string {
     String(req.sandbox),
     String(req.memoryBytes ?? ''),
     stepsFor(req).join(','),
+    req.importName ?? '',
+    ...(req.siblings ?? []).map((s) => `${s.importName}=${s.soPath}`),
   );
+}
+
+/**
+ * The package's other extension modules, built for `py` as the project builds them, so that a
+ * module whose exec imports a sibling finds it; one that does not build here is left out (the
+ * module's own import then says what it missed).
+ */
+async function buildSiblings(input: VerifyInput, py: Interpreter): Promise<PackagedModule[]> {
+  const out: PackagedModule[] = [];
+  for (const s of input.siblings ?? []) {
+    const built = await buildModule({ ...s, moduleName: s.importName.split('.').pop()!, python: py, cache: input.cache, relaxed: true });
+    if (built.ok) out.push({ importName: s.importName, soPath: built.soPath });
+  }
+  return out;
 }

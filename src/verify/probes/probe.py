@@ -87,7 +87,14 @@ def run_smoke(module, name, smoke, script, script_name):
         except SyntaxError as e:
             facts["smoke_error"] = "%s does not compile here: %s" % (filename, e)
             return facts
-    namespace = {"__builtins__": builtins, "__name__": "__main__", "__file__": script_name or "<smoke>", name: module}
+    namespace = {"__builtins__": builtins, "__name__": "__main__", "__file__": script_name or "<smoke>"}
+    # A module of a package: bound by its own name (`_count`) and the package by its (`wordy`), so
+    # `_count.words(...)` and `wordy._count.words(...)` both work.
+    import sys as _sys
+    parts = name.split(".")
+    if len(parts) > 1:
+        namespace[parts[0]] = _sys.modules.get(parts[0])
+    namespace[parts[-1]] = module
     printed, raised = io.StringIO(), None
     with contextlib.redirect_stdout(printed):
         if expr is not None:
@@ -130,8 +137,16 @@ def smoke(module, facts, prefix=""):
     return failed
 
 
+def root_of(so):
+    """The folder to import from: the module's own, or its package's parent (`wordy._count`)."""
+    root = os.path.dirname(so)
+    for _ in range(NAME.count(".")):
+        root = os.path.dirname(root)
+    return root
+
+
 def add_path(so):
-    sys.path.insert(0, os.path.dirname(so))
+    sys.path.insert(0, root_of(so))
 
 
 # --- running one step in a child ---------------------------------------------------------------
@@ -254,7 +269,7 @@ def step_multiphase():
     """Calls PyInit_<name> directly and reads what it returned (probe 3)."""
     lib = ctypes.PyDLL(CONFIG["so"])
     try:
-        init = getattr(lib, "PyInit_" + NAME)
+        init = getattr(lib, "PyInit_" + NAME.rsplit(".", 1)[-1])
     except AttributeError:
         return {"returned": "missing"}
     # c_void_p, not py_object: the def is a static object handed out without a new reference.
@@ -409,7 +424,8 @@ sys.path[0:0] = [%(dir)r] + %(path)r
 %(run_smoke)s
 res = {}
 try:
-    m = __import__(%(name)r)
+    import importlib
+    m = importlib.import_module(%(name)r)
     res['imported'] = True
 except BaseException as e:
     res['exception'] = {'type': type(e).__name__, 'msg': str(e)[:500]}
@@ -425,7 +441,7 @@ def in_subinterpreter(so, run):
     reads back what the code wrote to the pipe."""
     r, w = os.pipe()
     code = SUBINTERP_CODE % {
-        "dir": os.path.dirname(so),
+        "dir": root_of(so),
         "path": CONFIG.get("path") or [],
         "name": NAME,
         "run_smoke": inspect.getsource(run_smoke),
