@@ -102,3 +102,28 @@ test('real verification in the worktree, with the committed header (the checkout
   expect(bad.stderr).toContain('cannot verify with');
   expect(fs.existsSync(path.join(sb.dir, 'out2'))).toBe(false);
 });
+
+test("real verification builds each module as the repository's setup.py does (its other source and its defines)", async () => {
+  const found = (await discoverPythons()).found;
+  if (found.length === 0) return; // nothing to verify with on this machine
+  const python = found[found.length - 1];
+  const wordy = path.join(__dirname, 'projects', 'wordy');
+  const files: Record<string, Buffer> = {};
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else files[path.relative(wordy, p)] = fs.readFileSync(p);
+    }
+  };
+  walk(wordy);
+  const repo = makeRepo(sb, 'wordy', files);
+  const ran = await bulk(sb, { repos: [repo], verify: true, python: [python.exe] }, {});
+  expect(ran.stderr).toBe('');
+  expect(ran.code).toBe(0);
+  expect(ran.stdout).toContain('created pep489/_count');
+  const body = read(path.join(sb.out, 'wordy', 'pep489-_count.md'));
+  expect(body).toContain('PASS _count (src/wordy/_count.c)');
+  expect(body).toContain('built as the project builds it: wordy._count from setup.py: 2 sources');
+  expectNoWorktree(repo, sb.env);
+});

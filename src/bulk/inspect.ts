@@ -4,6 +4,9 @@
  * they go on, each with its status (to make, already made, or in the way).
  */
 import path from 'node:path';
+import { buildsForConversion, type ConvertDiscovery } from '../project/convert-inputs';
+import { discoverPythons } from '../verify/pythons';
+import { sandboxAvailable } from '../verify/sandbox';
 import { convertBytes, type FileOutcome } from '../cli/runner';
 import { inspectRepo, listSources, readBlobs, resolveBase, type Base, type TreeFile } from './git';
 import { groupModules, type BranchPlan, type LeftOut, type ModulePlan } from './plan';
@@ -70,10 +73,23 @@ export async function inspect(run: Run, repo: string): Promise<Inspected> {
 export async function convert(file: string, bytes: Buffer, run: Run): Promise<FileOutcome> {
   const headerDirs = run.r.includeDirs.map((d) => path.resolve(path.dirname(file), d));
   try {
-    return await convertBytes(file, bytes, { ...run.r.settings.convert, headerDirs, defines: run.r.defines ?? [] });
+    // The repository's own build says what the module is compiled with (Py_LIMITED_API above all).
+    const builds = await buildsForConversion([file], conversionDiscovery(run), path.dirname(file));
+    return await convertBytes(file, bytes, { ...run.r.settings.convert, headerDirs, defines: run.r.defines ?? [], builds });
   } catch (e) {
     return { file, status: 'failed', reason: `internal error while converting: ${(e as Error).message}` };
   }
+}
+
+/** How bulk-pr reads a repository's build for converting: in the sandbox unless --no-sandbox. */
+function conversionDiscovery(run: Run): ConvertDiscovery {
+  const sandbox = run.r.sandbox !== false;
+  return {
+    sandbox,
+    cache: run.r.cache !== false,
+    pythons: async () => (await discoverPythons({ explicit: run.r.python, cache: run.r.cache })).found,
+    mayRunSetup: async () => !sandbox || (await sandboxAvailable()).ok,
+  };
 }
 
 export function refusal(f: TreeFile, o: FileOutcome): LeftOut {

@@ -33,7 +33,11 @@ function builder(y: Argv) {
     .option('drop-py2', { type: 'boolean', describe: 'remove the Python 2 side of every version conditional' })
     .option('numpy-import', { choices: NUMPY_IMPORT_CHOICES, defaultDescription: 'any', describe: 'how import_array()/import_umath() are rewritten' })
     .option('verify', { type: 'boolean', defaultDescription: 'when a CPython and bubblewrap are found', describe: 'build, import and probe each module under every CPython found before committing it; failures are left out' })
-    .option('python', { type: 'string', requiresArg: true, describe: 'verify with this CPython (repeatable)' })
+    .option('python', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'verify with this CPython (repeatable): a path, a name on PATH, a label (3.12, 3.11.7#2, 3.13t), a version, or a cibuildwheel selector (cp312, "cp3*")',
+    })
     .option('include-dir', { alias: 'I', type: 'string', requiresArg: true, describe: "header folder, relative to each repository's top (repeatable)" })
     .option('define', { alias: 'D', type: 'string', requiresArg: true, describe: 'preprocessor define for verifying builds (repeatable)' })
     .option('timeout', { type: 'number', requiresArg: true, defaultDescription: '30', describe: 'seconds allowed per probe step' })

@@ -44,7 +44,7 @@ export async function chooseVerifier(s: VerifySettings): Promise<VerifierChoice>
   if (s.verify === false) return { off: 'verification turned off (--no-verify)' };
   const unavailable = (why: string): VerifierChoice => (s.verify ? { error: `--verify: cannot verify here: ${why}` } : { off: why });
   const { discoverPythons } = await import('../verify/pythons');
-  const discovery = await discoverPythons({ explicit: s.python });
+  const discovery = await discoverPythons({ explicit: s.python, cache: s.cache });
   const bad = discovery.skipped.filter((k) => !k.reason.startsWith('same interpreter'));
   if (s.python?.length && bad.length > 0) return { error: `cannot verify with ${bad.map((k) => `${k.exe} (${k.reason})`).join(', ')}` };
   if (discovery.found.length === 0) return unavailable('no CPython >= 3.8 with headers found');
@@ -56,6 +56,10 @@ export async function chooseVerifier(s: VerifySettings): Promise<VerifierChoice>
   }
   const pythons = discovery.found;
   const labels = pythons.map((p) => p.label);
+  // Each repository's own build (setup.py, compile_commands.json) says what its modules are made of.
+  const { ProjectBuilds } = await import('../project/discover');
+  const { projectInputs } = await import('../project/verify-inputs');
+  const builds = new ProjectBuilds({ pythons, sandbox, cache: s.cache !== false });
   return {
     describe: `verifying on CPython ${labels.join(', ')}${sandbox ? ' in the bubblewrap sandbox' : ' WITHOUT a sandbox (--no-sandbox)'}`,
     verifier: {
@@ -69,15 +73,17 @@ export async function chooseVerifier(s: VerifySettings): Promise<VerifierChoice>
           const original = path.join(scratch, path.basename(req.file));
           fs.writeFileSync(original, req.original);
           fs.writeFileSync(req.file, req.converted);
+          const project = await projectInputs(builds, req.file, req.module, req.root);
           const v = await verifyModule({
+            ...project,
             sourcePath: req.file,
             moduleName: req.module,
             pythons,
             expect: req.expect,
             // Named after the worktree file, so its folder is searched for quoted includes.
             original: { sourcePath: original, displayPath: `${req.file} (original)` },
-            includeDirs: (s.includeDirs ?? []).map((d) => path.resolve(req.root, d)),
-            defines: s.defines,
+            includeDirs: [...(s.includeDirs ?? []).map((d) => path.resolve(req.root, d)), ...(project.includeDirs ?? [])],
+            defines: [...(s.defines ?? []), ...(project.defines ?? [])],
             timeoutS: s.timeout,
             sandbox,
             cache: s.cache,

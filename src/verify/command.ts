@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { findFiles, MissingPathError } from '../cli/files';
 import type { GilChoice, InterpretersChoice } from '../engine/options';
-import { packageDirOf, ProjectBuilds, projectRoot } from '../project/discover';
-import { describeBuild } from '../project/module-build';
+import { ProjectBuilds } from '../project/discover';
+import { projectInputs } from '../project/verify-inputs';
 import { originalFromGit } from './original';
 import { cores, mapLimit } from './pool';
 import { discoverPythons } from './pythons';
@@ -278,12 +278,10 @@ async function runJobs(jobs: Job[], options: VerifyOptions, discovery: Discovery
  * with the command line's and the config's -I, -D, --source and --link on top.
  */
 async function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, cwd: string, builds: ProjectBuilds): Promise<VerifyInput> {
-  const logical = path.resolve(job.displayPath ?? job.file);
-  const { build, problem } = await builds.forSource(logical, job.moduleName);
+  const project = await projectInputs(builds, job.displayPath ?? job.file, job.moduleName, cwd);
   const given = (options.source ?? []).map((s) => path.resolve(cwd, s));
-  // The project lists the module's own source too: the file verified (maybe a temporary copy of it) stands for it.
-  const projectSources = (build?.sources ?? []).filter((s) => s !== logical && !given.includes(s));
   return {
+    ...project,
     sourcePath: job.file,
     displayPath: job.displayPath,
     moduleName: job.moduleName,
@@ -292,22 +290,13 @@ async function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, 
     smokeScript: options.smokeScript && path.resolve(cwd, options.smokeScript),
     expect: job.expect,
     original: job.original,
-    includeDirs: [...(options.include ?? []).map((d) => path.resolve(cwd, d)), ...(build?.includeDirs ?? [])],
-    defines: [...(options.define ?? []), ...(build?.defines ?? [])],
-    undefines: build?.undefines,
-    compileArgs: build?.compileArgs,
-    extraSources: [...given, ...projectSources],
-    link: [...(options.link ?? []), ...(build?.link ?? [])],
+    includeDirs: [...(options.include ?? []).map((d) => path.resolve(cwd, d)), ...(project.includeDirs ?? [])],
+    defines: [...(options.define ?? []), ...(project.defines ?? [])],
+    extraSources: [...given, ...(project.extraSources ?? []).filter((s) => !given.includes(s))],
+    link: [...(options.link ?? []), ...(project.link ?? [])],
     pythonPath: (options.pythonPath ?? []).map((d) => path.resolve(cwd, d)),
     timeoutS: options.timeout,
     sandbox: options.sandbox,
     cache: options.cache,
-    ...(build && { build: describeBuild(build, (p) => path.relative(cwd, p) || p) }),
-    ...(build?.name?.includes('.') && build.name.split('.').pop() === job.moduleName && {
-      importName: build.name,
-      packageDir: packageDirOf(build, projectRoot(logical)),
-      siblings: (await builds.siblingsOf(build)).map((s) => ({ ...s, importName: s.name! })),
-    }),
-    ...(problem && { buildProblem: problem }),
   };
 }

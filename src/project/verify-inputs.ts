@@ -1,0 +1,42 @@
+/**
+ * What the verifier takes from a project's build for one module (see discover.ts): its other
+ * sources and flags, how it is imported (its package), and a line saying where they came from.
+ * `verify`, `--verify` and `bulk-pr` put the user's own flags on top.
+ */
+
+import * as path from 'node:path';
+import type { VerifyInput } from '../verify/verify';
+import { packageDirOf, type ProjectBuilds, projectRoot } from './discover';
+import { describeBuild } from './module-build';
+
+export type ProjectInputs = Pick<
+  VerifyInput,
+  'includeDirs' | 'defines' | 'undefines' | 'compileArgs' | 'extraSources' | 'link' | 'build' | 'buildProblem' | 'importName' | 'packageDir' | 'siblings'
+>;
+
+/**
+ * The project's build of the module whose init is in `file` (the user's path, even when a
+ * temporary copy is verified), with paths said relative to `cwd`. The file itself is not among
+ * the extra sources: the file verified stands for it.
+ */
+export async function projectInputs(builds: ProjectBuilds, file: string, moduleName: string, cwd: string): Promise<ProjectInputs> {
+  const logical = path.resolve(file);
+  const { build, problem } = await builds.forSource(logical, moduleName);
+  if (!build) return problem ? { buildProblem: problem } : {};
+  const inputs: ProjectInputs = {
+    includeDirs: build.includeDirs,
+    defines: build.defines,
+    undefines: build.undefines,
+    compileArgs: build.compileArgs,
+    extraSources: build.sources.filter((s) => s !== logical),
+    link: build.link,
+    build: describeBuild(build, (p) => path.relative(cwd, p) || p),
+  };
+  // A module of a package (and the build names the same module the file defines): imported by its dotted name.
+  if (build.name?.includes('.') && build.name.split('.').pop() === moduleName) {
+    inputs.importName = build.name;
+    inputs.packageDir = packageDirOf(build, projectRoot(logical));
+    inputs.siblings = (await builds.siblingsOf(build)).map((s) => ({ ...s, importName: s.name! }));
+  }
+  return inputs;
+}
