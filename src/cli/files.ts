@@ -54,10 +54,16 @@ function walk(dir: string, out: string[], exclude?: Matcher, include?: Matcher):
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (exclude?.(full)) continue;
+    const wanted = () => (include ? include(full) : SOURCE_EXTENSIONS.has(path.extname(entry.name).toLowerCase()));
     if (entry.isDirectory()) {
       if (!SKIPPED_DIRS.has(entry.name) && !entry.name.endsWith('.egg-info')) walk(full, out, exclude, include);
-    } else if (entry.isFile() && (include ? include(full) : SOURCE_EXTENSIONS.has(path.extname(entry.name).toLowerCase()))) {
+    } else if (entry.isFile() && wanted()) {
       out.push(full);
+    } else if (entry.isSymbolicLink() && wanted()) {
+      // A symlinked source is converted through its link (write.ts), once: a link to a file the
+      // walk also finds is the same file. Symlinked folders are not followed (they may loop).
+      const target = fs.statSync(full, { throwIfNoEntry: false });
+      if (target?.isFile()) out.push(full);
     }
   }
 }
@@ -82,5 +88,19 @@ export function findFiles(paths: readonly string[], cwd: string, filter: FileFil
     if (st.isDirectory()) walk(abs, found, exclude, include);
     else found.push(abs);
   }
-  return [...new Set(found)].sort();
+  // One file reached by two paths (a link and its target) is converted once, by its own path.
+  const realOf = (f: string) => {
+    try {
+      return fs.realpathSync(f);
+    } catch {
+      return f;
+    }
+  };
+  const chosen = new Map<string, string>();
+  for (const f of [...new Set(found)].sort()) {
+    const real = realOf(f);
+    const had = chosen.get(real);
+    if (had === undefined || (had !== real && f === real)) chosen.set(real, f);
+  }
+  return [...chosen.values()].sort();
 }

@@ -63,10 +63,25 @@ export async function convertBytes(file: string, before: Buffer, options: Conver
   return outcome;
 }
 
+/** What a path is when it is not a regular file (through symlinks): `a FIFO`, `a character device`; else null. */
+export function notRegular(file: string): string | null {
+  const st = fs.statSync(file);
+  if (st.isFile()) return null;
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a file';
+}
+
 /** Reads and converts one file; writes nothing. A skipped file keeps no copy of its bytes. */
 export async function readAndConvert(file: string, convert: ConvertOptions): Promise<FileOutcome> {
   let before: Buffer;
   try {
+    // A FIFO would block the read forever, a device (/dev/zero) would never end it.
+    const kind = notRegular(file);
+    if (kind) return { file, status: 'failed', inputError: true, reason: `it is ${kind}, not a regular file; pass C or C++ source files` };
     before = fs.readFileSync(file);
   } catch (e) {
     return { file, status: 'failed', inputError: true, reason: `cannot read it (${(e as NodeJS.ErrnoException).code ?? e})` };
@@ -78,6 +93,15 @@ export async function readAndConvert(file: string, convert: ConvertOptions): Pro
   }
   return outcome;
 }
+
+const WRITE_ERRORS: Record<string, string> = {
+  EPERM: 'the system does not allow changing it, an immutable file?',
+  EROFS: 'it is on a read-only file system',
+  EACCES: 'permission denied',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'over the disk quota',
+  EBUSY: 'it is busy',
+};
 
 /** Writes a changed file in place (atomically); a file that cannot be written becomes `failed`. */
 export function writeOutcome(outcome: FileOutcome): FileOutcome {
@@ -95,8 +119,12 @@ export function writeOutcome(outcome: FileOutcome): FileOutcome {
   try {
     writeAtomically(outcome.file, outcome.after!);
   } catch (e) {
-    if (!(e instanceof NotWritableError)) throw e;
-    return { ...outcome, status: 'failed', writeError: true, reason: e.message };
+    if (e instanceof NotWritableError) return { ...outcome, status: 'failed', writeError: true, reason: e.message };
+    // The mode said writable but the system said no (an immutable file, a read-only mount, a full
+    // disk): this file fails, the run goes on, and the file is as it was (the rename never happened).
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code) throw e;
+    return { ...outcome, status: 'failed', writeError: true, reason: `cannot write it (${code}: ${WRITE_ERRORS[code] ?? (e as Error).message}); it was left as it was` };
   }
   return outcome;
 }

@@ -1,6 +1,7 @@
 /**
  * Writing a converted file: to a temporary file beside it, with the original's mode, then renamed
- * over it, so an interrupted run never leaves a half-written source. Read-only files and folders are
+ * over it, so an interrupted run never leaves a half-written source. A symlink is written through:
+ * its target changes, the link stays. Read-only files and folders are
  * refused by their mode bits (root could write them anyway, and must not).
  */
 import fs from 'node:fs';
@@ -24,7 +25,9 @@ export function cleanUpPendingWrites(): void {
   pending.clear();
 }
 
-export function writeAtomically(file: string, bytes: Uint8Array): void {
+export function writeAtomically(link: string, bytes: Uint8Array): void {
+  // Through a symlink: the file it points to is converted, and the link stays a link.
+  const file = fs.realpathSync(link);
   checkWritable(file);
   const { mode } = fs.statSync(file);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.pep489-${process.pid}.tmp`);

@@ -45,6 +45,8 @@ export async function buildsForConversion(files: readonly string[], opts: Conver
     const abs = path.resolve(cwd, file);
     let text: string;
     try {
+      // Only regular files: a FIFO would block the read (the conversion says what it is).
+      if (!fs.statSync(abs).isFile()) continue;
       text = fs.readFileSync(abs, 'latin1');
     } catch {
       continue; // the conversion itself says why it cannot be read

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findFiles, MissingPathError } from '../cli/files';
+import { notRegular } from '../cli/runner';
 import type { GilChoice, InterpretersChoice } from '../engine/options';
 import { ProjectBuilds } from '../project/discover';
 import { projectInputs } from '../project/verify-inputs';
@@ -225,6 +226,11 @@ function findJobs(args: VerifyCommandArgs, cwd: string, scratch: string, io: Com
   const jobs: Job[] = [];
   const expect: Expectation | undefined = args.interpreters || args.gil ? { interpreters: args.interpreters, gil: args.gil } : undefined;
   for (const file of findFiles(args.paths, cwd)) {
+    const kind = notRegular(file);
+    if (kind) {
+      io.stderr(`${path.relative(cwd, file) || file}: skipped, it is ${kind}, not a regular file\n`);
+      continue;
+    }
     const text = fs.readFileSync(file).toString('latin1');
     const moduleName = moduleNameOf(text);
     if (!moduleName) {
