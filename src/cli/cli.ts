@@ -70,6 +70,8 @@ const REPEATABLE = new Set([
   '_', 'paths', 'repos', 'python', 'include-dir', 'includeDir', 'I', 'define', 'D', 'source', 'link', 'pythonpath', 'exclude', 'include',
 ]);
 
+import { STDIN_PATH } from './stdin-mode';
+
 /** Options whose value is Python code, which may start with `-` (`--smoke "-1 < spam.x()"`). */
 const CODE_VALUED = new Set(['--smoke']);
 
@@ -83,7 +85,8 @@ export function joinCodeValues(argv: readonly string[]): string[] {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--') return [...out, ...argv.slice(i)];
     if (CODE_VALUED.has(argv[i]) && i + 1 < argv.length) out.push(`${argv[i]}=${argv[++i]}`);
-    else out.push(argv[i]);
+    // yargs drops a bare `-`: it travels as STDIN_PATH.
+    else out.push(argv[i] === '-' ? STDIN_PATH : argv[i]);
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { VerifyFlags, verifyOptions, verifyOptionsBuilder } from './verify-optio
 import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES, DEFAULT_OPTIONS } from '../../engine/options';
 import type { ConvertOptions, GilChoice, InterpretersChoice, NumpyImportChoice, OncePerProcessChoice } from '../../engine/options';
 import { CommandContext, CommandSpec, EXIT, setting, stringList } from './context';
+import { STDIN_PATH } from '../stdin-mode';
 
 export interface ConvertArgs extends VerifyFlags {
   verify?: boolean;
@@ -34,6 +35,7 @@ export interface ConvertArgs extends VerifyFlags {
   jobs?: number;
   exclude?: string | string[];
   include?: string | string[];
+  stdinFilename?: string;
 }
 
 export function cores(): number {
@@ -46,6 +48,11 @@ function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', describe: 'print a unified diff and write nothing' })
     .option('check', { type: 'boolean', describe: 'write nothing; exit 1 if any file would change' })
     .option('json', { type: 'boolean', describe: 'print one JSON report on stdout' })
+    .option('stdin-filename', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'with - (the source on stdin, the result on stdout): the path the text stands for (its language, headers and project build)',
+    })
     .option('interpreters', {
       choices: INTERPRETER_CHOICES,
       defaultDescription: 'not-supported',
@@ -192,6 +199,7 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
     io.stderr(`pep489-codemod: ${problem}\n`);
     return EXIT.usage;
   }
+  if (s.paths.includes(STDIN_PATH)) return convertStdin(a, ctx, s);
 
   const { findFiles, MissingPathError } = await import('../files');
   const { convertFiles, writeOutcome } = await import('../runner');
@@ -322,6 +330,40 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
   if (outcomes.some((o) => o.status === 'failed')) return EXIT.failed;
   if (s.check && outcomes.some((o) => o.status === 'changed')) return EXIT.pending;
   return EXIT.ok;
+}
+
+/** `pep489-codemod -`: stdin to stdout (stdin-mode.ts). */
+async function convertStdin(a: ConvertArgs, ctx: CommandContext, s: ReturnType<typeof settings>): Promise<number> {
+  const { io } = ctx;
+  if (s.paths.length > 1) {
+    io.stderr('pep489-codemod: - (stdin) is the only path of its run; convert files in another run\n');
+    return EXIT.usage;
+  }
+  if (s.interactive || s.stat || s.report || s.sarif) {
+    io.stderr('pep489-codemod: - (stdin) prints one result: --interactive, --stat, --report and --sarif need files\n');
+    return EXIT.usage;
+  }
+  const { runStdin } = await import('../stdin-mode');
+  const filename = a.stdinFilename;
+  const builds = filename ? await projectBuilds([path.resolve(io.cwd, filename)], a, ctx) : {};
+  const verify = setting(a.verify, ctx.config?.verifyConverted, false);
+  return runStdin(
+    {
+      filename,
+      dryRun: s.dryRun,
+      check: s.check,
+      json: s.json,
+      explain: s.explain,
+      convert: Object.keys(builds).length ? { ...s.convert, builds } : s.convert,
+      verify: verify
+        ? async (o) => {
+            const verified = await verifyOutcomes([o], a, ctx, false);
+            return typeof verified === 'number' ? verified : verified[0];
+          }
+        : undefined,
+    },
+    ctx,
+  );
 }
 
 /** Each module source's defines and include folders as the project's build gives them. */
