@@ -72,3 +72,21 @@ const bwrap = spawnSync('bwrap', ['--version']).status === 0;
   expect(fs.readdirSync(path.join(dir, 'ro'))).toEqual(['a.c']);
   expect(r.status).toBe(3);
 });
+
+test(".gitignore is honoured by a directory walk (the repository's, and a folder's own, which may re-include); a file named explicitly is taken", () => {
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  fs.writeFileSync(path.join(dir, '.gitignore'), 'generated/\n*_gen.c\n');
+  for (const f of ['src/spam.c', 'src/spam_gen.c', 'generated/out.c', 'src/keep/.gitignore', 'src/keep/keep_gen.c']) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), f.endsWith('.gitignore') ? '!keep_gen.c\n' : SPAM);
+  }
+  const r = runCli(['--dry-run', 'src', 'generated'], path.join(dir));
+  expect(r.stderr).toContain('would convert src/spam.c');
+  expect(r.stderr).toContain('would convert src/keep/keep_gen.c');
+  expect(r.stderr).not.toContain('spam_gen.c');
+  expect(r.stderr).not.toContain('generated/out.c');
+  // Walking from inside the repository, the top's .gitignore still applies.
+  expect(runCli(['--dry-run', '.'], path.join(dir, 'src')).stderr).not.toContain('spam_gen.c');
+  // Named explicitly: taken.
+  expect(runCli(['--dry-run', 'src/spam_gen.c'], dir).stderr).toContain('would convert src/spam_gen.c');
+});

@@ -1,6 +1,7 @@
 /** Which files a run looks at: the paths given, with directories walked for C and C++ sources. */
 import fs from 'node:fs';
 import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 
 export const SOURCE_EXTENSIONS = new Set(['.c', '.cc', '.cpp', '.cxx']);
@@ -50,13 +51,61 @@ function matcher(globs: Globs | undefined): Matcher | undefined {
   };
 }
 
-function walk(dir: string, out: string[], exclude?: Matcher, include?: Matcher): void {
+/** One folder's .gitignore, matched against paths relative to that folder. */
+interface GitIgnore {
+  base: string;
+  rules: Ignore;
+}
+
+function readGitIgnore(dir: string): GitIgnore | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return { base: dir, rules: ignore().add(text) };
+}
+
+/** Whether the .gitignore files in force (outermost first; a deeper one may re-include) ignore `full`. */
+function gitIgnored(full: string, isDir: boolean, ignores: readonly GitIgnore[]): boolean {
+  let ignored = false;
+  for (const g of ignores) {
+    const rel = path.relative(g.base, full).split(path.sep).join('/');
+    if (!rel || rel.startsWith('..')) continue;
+    const r = g.rules.test(isDir ? `${rel}/` : rel);
+    if (r.ignored) ignored = true;
+    else if (r.unignored) ignored = false;
+  }
+  return ignored;
+}
+
+/**
+ * The .gitignore files above `dir` up to its repository's top (the folder holding .git), outermost
+ * first; none outside a repository, where they are nobody's rules for this walk.
+ */
+function gitIgnoresAbove(dir: string): GitIgnore[] {
+  const found: GitIgnore[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (d !== dir) {
+      const g = readGitIgnore(d);
+      if (g) found.unshift(g);
+    }
+    if (fs.existsSync(path.join(d, '.git'))) return found;
+    if (path.dirname(d) === d) return [];
+  }
+}
+
+function walk(dir: string, out: string[], exclude?: Matcher, include?: Matcher, ignores: readonly GitIgnore[] = []): void {
+  const own = readGitIgnore(dir);
+  const inForce = own ? [...ignores, own] : ignores;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (exclude?.(full)) continue;
+    if (gitIgnored(full, entry.isDirectory(), inForce)) continue;
     const wanted = () => (include ? include(full) : SOURCE_EXTENSIONS.has(path.extname(entry.name).toLowerCase()));
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name) && !entry.name.endsWith('.egg-info')) walk(full, out, exclude, include);
+      if (!SKIPPED_DIRS.has(entry.name) && !entry.name.endsWith('.egg-info')) walk(full, out, exclude, include, inForce);
     } else if (entry.isFile() && wanted()) {
       out.push(full);
     } else if (entry.isSymbolicLink() && wanted()) {
@@ -70,8 +119,9 @@ function walk(dir: string, out: string[], exclude?: Matcher, include?: Matcher):
 
 /**
  * Absolute paths of the files to convert, sorted and without duplicates. A file named explicitly is
- * taken whatever its extension, and whatever `exclude` says (as ruff does): the filter applies to what
- * directory walks find. A missing path throws before anything is read.
+ * taken whatever its extension, and whatever `exclude` and .gitignore say (as ruff does): the
+ * filters apply to what directory walks find. A walk honours the .gitignore files of the folders it
+ * walks and of those above it up to the repository's top. A missing path throws before anything is read.
  */
 export function findFiles(paths: readonly string[], cwd: string, filter: FileFilter = {}): string[] {
   const found: string[] = [];
@@ -85,7 +135,7 @@ export function findFiles(paths: readonly string[], cwd: string, filter: FileFil
     } catch {
       throw new MissingPathError(p);
     }
-    if (st.isDirectory()) walk(abs, found, exclude, include);
+    if (st.isDirectory()) walk(abs, found, exclude, include, gitIgnoresAbove(abs));
     else found.push(abs);
   }
   // One file reached by two paths (a link and its target) is converted once, by its own path.
