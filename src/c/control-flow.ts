@@ -82,7 +82,8 @@ function statementless(n: Node): boolean {
  */
 export function fallsOffEnd(body: Node, mayJump: (stmt: Node) => boolean = () => false): Node | null {
   const lastOf = (block: Node): Node | null => {
-    const stmts = named(block).filter((c) => c.type !== 'comment' && !statementless(c));
+    // A stray `;` after the last return (`return m;;`) does nothing.
+    const stmts = named(block).filter((c) => c.type !== 'comment' && !statementless(c) && !(c.type === 'expression_statement' && named(c).length === 0));
     return stmts[stmts.length - 1] ?? null;
   };
   const ends = (s: Node | null): Node | null | 'unknown' => {
