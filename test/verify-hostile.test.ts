@@ -95,6 +95,24 @@ test('writes into /tmp and $HOME are contained, named, and leave nothing on the 
   }
 });
 
+test('reads of /etc/shadow and the home folder see nothing, and are named', async () => {
+  const homeFile = path.join(os.homedir(), `.pep489-secret-${process.pid}-${Date.now()}`);
+  fs.writeFileSync(homeFile, 'a secret the module must not see\n');
+  try {
+    const v = await verify('reads_secrets', { defines: [`HOSTILE_HOME_FILE="${homeFile}"`], smoke: 'reads_secrets.seen == 0' });
+    for (const i of v.interpreters) {
+      expect(i.probes.import.ok).toBe(false);
+      expect(i.sideEffects).toEqual(
+        expect.arrayContaining([`read /etc/shadow, which the sandbox hides (contained by the sandbox)`, `read ${homeFile}, which the sandbox hides (contained by the sandbox)`]),
+      );
+      // Named, and it saw nothing: the smoke (seen == 0) held, so what failed is the reads alone.
+      expect(i.probes.import.detail).toMatch(/^imported, but it tried to read \/etc\/shadow, which the sandbox hides/);
+    }
+  } finally {
+    fs.rmSync(homeFile, { force: true });
+  }
+});
+
 test('a connection to a local TCP port is blocked, named, and never reaches the port', async () => {
   let connections = 0;
   const server = net.createServer((socket) => {

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { entryDir, hashFile, hashOf, readJson, writeJsonAtomic } from '../verify/cache';
-import { runSandboxed } from '../verify/sandbox';
+import { interpreterPrefixes, runSandboxed } from '../verify/sandbox';
 import type { Interpreter } from '../verify/types';
 import type { ModuleBuild } from './module-build';
 
@@ -101,7 +101,7 @@ export async function setupPyExtensions(root: string, python: Interpreter, opts:
   if (!reading) {
     const result = await runSandboxed(
       (at) => ({ argv: [python.exe, '-s', '-B', path.join(at.mount('capture'), path.basename(CAPTURE)), at.mount('project')] }),
-      { sandbox: opts.sandbox, timeoutMs: 60000, mounts: { capture: path.dirname(CAPTURE), project: root } },
+      { sandbox: opts.sandbox, timeoutMs: 60000, mounts: { capture: path.dirname(CAPTURE), project: root }, keepVisible: interpreterPrefixes(python) },
     );
     const line = result.stdout.split('\n').find((l) => l.startsWith(MARK));
     if (!line) {

@@ -495,7 +495,8 @@ function sideEffects(run: ProbeRun, sandbox: boolean, except: ReadonlySet<string
       const [, kind, what] = m;
       const text =
         kind === 'write' ? `write ${what}` : kind === 'socket' ? `open a socket (${what})` : kind === 'connect' ? `connect to ${what}` : `${kind} ${what}`;
-      seen.add(text);
+      // A read is only named when the path is one the sandbox hides (home folders, credentials).
+      seen.add(kind === 'read' ? `${text}, ${sandbox ? 'which the sandbox hides' : 'which a sandbox would hide'}` : text);
     }
   }
   return [...seen].map((t) => `${t} (${where})`);

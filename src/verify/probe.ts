@@ -5,7 +5,7 @@
  */
 
 import * as path from 'node:path';
-import { runSandboxed, type SandboxResult } from './sandbox';
+import { HIDDEN_PREFIXES, interpreterPrefixes, runSandboxed, type SandboxResult } from './sandbox';
 import { packageOverlay, type PackagedModule } from './package-overlay';
 import { traceShimLibrary } from './shims';
 import type { Interpreter } from './types';
@@ -151,14 +151,15 @@ async function probeIn(req: ProbeRequest, soPath: string, originalSoPath: string
           path: pythonPath.map((_, i) => at.mount(`path${i}`)),
         }),
       ],
-      env: { LD_PRELOAD: path.join(at.mount('shim'), path.basename(shim)) },
+      // PEP489_VISIBLE: hidden paths the sandbox shows after all (the interpreter's prefix), not named as reads.
+      env: { LD_PRELOAD: path.join(at.mount('shim'), path.basename(shim)), PEP489_HIDDEN: HIDDEN_PREFIXES.join(':'), PEP489_VISIBLE: interpreterPrefixes(req.python).join(':') },
     }),
     {
       sandbox: req.sandbox,
       timeoutMs: outerMs,
       memoryBytes: req.memoryBytes,
       mounts,
-      keepVisible: [path.dirname(path.dirname(req.python.realExe))],
+      keepVisible: interpreterPrefixes(req.python),
     },
   );
   return parse(result, outerMs);

@@ -40,6 +40,14 @@ export interface Command {
   env?: Record<string, string>;
 }
 
+/**
+ * The folders an interpreter runs from, to show inside the sandbox at their own paths: the prefix of
+ * the executable as invoked (a venv's, with its pyvenv.cfg) and of the real one behind it.
+ */
+export function interpreterPrefixes(py: { exe: string; realExe: string }): string[] {
+  return [...new Set([py.exe, py.realExe].map((e) => path.dirname(path.dirname(path.resolve(e)))))];
+}
+
 export interface SandboxResult {
   exitCode: number | null;
   /** Signal name when the top process died of one (SIGSEGV), from the kernel or decoded from bwrap's 128+n. */
@@ -148,7 +156,7 @@ function spawnCollect(command: string[], env: Record<string, string>, opts: Sand
 function bwrapArgs(opts: SandboxOptions, mounts: Record<string, string>, env: Record<string, string>): string[] {
   const args = baseArgs();
   for (const p of opts.keepVisible ?? []) {
-    if (p.startsWith('/tmp/') && fs.existsSync(p)) args.push('--ro-bind', p, p);
+    if (fs.existsSync(p)) args.push('--ro-bind', p, p);
   }
   args.push('--dir', INSIDE.home, '--dir', INSIDE.work);
   for (const [name, host] of Object.entries(mounts)) args.push('--ro-bind', host, `${INSIDE.root}/in/${name}`);
@@ -157,10 +165,38 @@ function bwrapArgs(opts: SandboxOptions, mounts: Record<string, string>, env: Re
   return args;
 }
 
-/** Read-only host, private /dev, /proc and /tmp, no network (loopback only), no capabilities, dies with us. */
+/**
+ * What a module sees of the host, read-only: the system's programs, libraries and configuration
+ * (/usr, /bin, /lib*, /etc without its credentials, /sys). Not the home folders, the projects, /var,
+ * /opt, /srv, /mnt or /run: the callers add the interpreter's own prefix (keepVisible) and the
+ * folders the module needs (mounts). A read of a hidden path fails as if it did not exist, and the
+ * trace shim names it.
+ */
+const SYSTEM_PATHS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/sys'];
+const CREDENTIAL_FILES = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/security/opasswd'];
+const CREDENTIAL_DIRS = ['/etc/ssh', '/etc/sudoers.d', '/etc/ssl/private', '/etc/NetworkManager/system-connections'];
+
+/** The paths hidden from the module's reads, for the trace shim to name (`PEP489_HIDDEN`). */
+export const HIDDEN_PREFIXES = ['/root', '/home', '/var', '/srv', '/mnt', '/media', '/run', '/opt', '/boot', '/work', ...CREDENTIAL_FILES, ...CREDENTIAL_DIRS];
+
+function systemView(): string[] {
+  const args: string[] = [];
+  for (const p of SYSTEM_PATHS) {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (!st) continue;
+    // Merged /usr: /bin is a link to usr/bin, and stays one.
+    if (st.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(p), p);
+    else args.push('--ro-bind', p, p);
+  }
+  for (const f of CREDENTIAL_FILES) if (fs.existsSync(f)) args.push('--ro-bind', '/dev/null', f);
+  for (const d of CREDENTIAL_DIRS) if (fs.existsSync(d)) args.push('--tmpfs', d);
+  return args;
+}
+
+/** The system view, private /dev, /proc and /tmp, no network (loopback only), no capabilities, dies with us. */
 function baseArgs(): string[] {
   return [
-    '--ro-bind', '/', '/',
+    ...systemView(),
     '--dev', '/dev',
     '--proc', '/proc',
     '--size', String(TMP_SIZE), '--tmpfs', '/tmp',

@@ -12,7 +12,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,8 +22,31 @@
 #include <unistd.h>
 
 static int trace_fd = -1;
+/* Colon-separated path prefixes: those the sandbox hides (a read of one is named), and those under
+ * them it shows after all (the interpreter's prefix under /root/.pyenv). */
+static const char *hidden_paths, *visible_paths;
 
-__attribute__((visibility("default"))) void pep489_trace_enable(int fd) { trace_fd = fd; }
+__attribute__((visibility("default"))) void pep489_trace_enable(int fd) {
+    trace_fd = fd;
+    hidden_paths = getenv("PEP489_HIDDEN");
+    visible_paths = getenv("PEP489_VISIBLE");
+}
+
+/* Is `path` one of the prefixes in `list`, or under one? */
+static int under(const char *path, const char *list) {
+    const char *p = list;
+    while (p && *p) {
+        const char *end = strchr(p, ':');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n > 0 && strncmp(path, p, n) == 0 && (path[n] == '\0' || path[n] == '/')) return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+static int hidden(const char *path) {
+    return trace_fd >= 0 && path && path[0] == '/' && under(path, hidden_paths) && !under(path, visible_paths);
+}
 
 static void note(const char *fmt, ...) {
     char line[1200];
@@ -55,6 +80,7 @@ static int writes(int flags) { return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_
             va_end(va);                                                     \
         }                                                                   \
         if (writes(flags)) note("write %s", path);                          \
+        else if (hidden(path)) note("read %s", path);                       \
         return real_##name(path, flags, mode);                              \
     }
 OPEN_LIKE(open)
@@ -71,6 +97,7 @@ OPEN_LIKE(open64)
             va_end(va);                                                     \
         }                                                                   \
         if (writes(flags)) note("write %s", path);                          \
+        else if (hidden(path)) note("read %s", path);                       \
         return real_##name(dirfd, path, flags, mode);                       \
     }
 OPENAT_LIKE(openat)
@@ -89,10 +116,17 @@ CREAT_LIKE(creat64)
     FILE *name(const char *path, const char *mode) {                        \
         REAL(FILE *, name, (const char *, const char *));                   \
         if (strpbrk(mode, "wa+")) note("write %s", path);                   \
+        else if (hidden(path)) note("read %s", path);                       \
         return real_##name(path, mode);                                     \
     }
 FOPEN_LIKE(fopen)
 FOPEN_LIKE(fopen64)
+
+DIR *opendir(const char *path) {
+    REAL(DIR *, opendir, (const char *));
+    if (hidden(path)) note("read %s (list)", path);
+    return real_opendir(path);
+}
 
 int mkdir(const char *path, mode_t mode) {
     REAL(int, mkdir, (const char *, mode_t));
