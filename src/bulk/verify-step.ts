@@ -74,6 +74,11 @@ export async function chooseVerifier(s: VerifySettings): Promise<VerifierChoice>
           fs.writeFileSync(original, req.original);
           fs.writeFileSync(req.file, req.converted);
           const project = await projectInputs(builds, req.file, req.module, req.root);
+          // The repository does not build it on this platform: it stays out, unverified, saying why.
+          if (project.notBuilt && !s.includeDirs?.length && !s.defines?.length) {
+            const reason = `not verified here: ${project.notBuilt}`;
+            return { ok: false, reason, matrix: reason, labels, sandbox };
+          }
           const v = await verifyModule({
             ...project,
             sourcePath: req.file,

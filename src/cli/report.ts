@@ -60,6 +60,7 @@ export function jsonReport(outcomes: readonly FileOutcome[], cwd: string, withDi
     ...(o.declared && { declared: o.declared }),
     ...(secondExecOf(o) && { secondExec: secondExecOf(o) }),
     ...(o.verifyWarnings && { warnings: o.verifyWarnings }),
+    ...(o.verifyBuild && { build: o.verifyBuild }),
     ...(withDiff && o.status === 'changed' && { diff: unifiedDiff(o, cwd).toString(o.decoded?.encoding === 'latin1' ? 'latin1' : 'utf8') }),
     ...(extras.stat && o.status === 'changed' && { stat: (({ added, removed }) => ({ added, removed }))(fileStat(o, cwd)!) }),
     ...(extras.explain && { explain: explanation(o) }),
@@ -75,12 +76,13 @@ export function outcomeLine(o: FileOutcome, cwd: string, dryRun: boolean, c?: Co
     case 'changed':
       return (
         `${paint('green', dryRun ? 'would convert' : 'converted')} ${where} (module ${o.module})` +
+        (o.verifyBuild ? `\n  ${o.verifyBuild}` : '') +
         (o.verifyWarnings ?? []).map((w) => `\n  ${paint('yellow', 'warning')}: ${w}`).join('')
       );
     case 'unchanged':
       return `${paint('dim', 'unchanged')} ${where}: ${o.reason}`;
     case 'failed':
-      return `${where}: ${paint('red', o.inputError || o.writeError ? 'error' : 'refused')}: ${o.reason}`;
+      return `${where}: ${paint('red', o.inputError || o.writeError ? 'error' : 'refused')}: ${o.reason}` + (o.verifyBuild ? `\n  ${o.verifyBuild}` : '');
     default:
       return null;
   }

@@ -25,6 +25,8 @@ export interface FileOutcome extends EngineResult {
   decoded?: DecodedText;
   /** --verify passed with these warnings (faults the original has too, say). */
   verifyWarnings?: string[];
+  /** With --verify: how the module was built (the project's build, or the flags alone and why). */
+  verifyBuild?: string;
 }
 
 export interface RunOptions {

@@ -28,6 +28,11 @@ export interface Found {
   build?: ModuleBuild;
   /** Why nothing was found where a build was expected (setup.py raised; meson without a database). */
   problem?: string;
+  /**
+   * The project's build was read and does not build this file here (psutil's _psutil_osx.c on
+   * Linux): said instead of failing a build that was never meant to happen on this platform.
+   */
+  notBuilt?: string;
 }
 
 /** The folder of the nearest setup.py or pyproject.toml above `file`, not above the repository root. */
@@ -104,6 +109,10 @@ export class ProjectBuilds {
     if (build) return { build };
     const backend = compiledBackend(root);
     if (backend) return { problem: `${backend} builds this project and there is no compile_commands.json to read its flags from: ${HOW_TO_WRITE_DATABASE[backend]}` };
+    if (!problem && modules.length > 0) {
+      const names = modules.map((m) => m.name ?? path.basename(m.sources[0])).join(', ');
+      return { notBuilt: `${path.basename(modules[0].file)} does not build it on this platform (it builds ${names})` };
+    }
     return problem ? { problem } : {};
   }
 

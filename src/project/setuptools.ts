@@ -121,7 +121,9 @@ export async function setupPyExtensions(root: string, python: Interpreter, opts:
     const problem =
       out.error && extensions.length === 0 ? `setup.py raised ${out.error} before calling setup()` : out.called === 0 ? 'setup.py never called setup()' : undefined;
     reading = { extensions, ...(problem && { problem }) };
-    if (opts.cache) writeJsonAtomic(path.join(entryDir('setup', key), 'reading.json'), reading);
+    // A failed reading is not kept: what made it fail (a missing submodule, a package not installed)
+    // may change without setup.py changing.
+    if (opts.cache && !problem) writeJsonAtomic(path.join(entryDir('setup', key), 'reading.json'), reading);
   }
   return { modules: reading.extensions.map((e) => toBuild(e, root, file)), ...(reading.problem && { problem: reading.problem }) };
 }

@@ -12,7 +12,10 @@ import { describeBuild } from './module-build';
 export type ProjectInputs = Pick<
   VerifyInput,
   'includeDirs' | 'defines' | 'undefines' | 'compileArgs' | 'extraSources' | 'link' | 'build' | 'buildProblem' | 'importName' | 'packageDir' | 'siblings'
->;
+> & {
+  /** The project's build does not build this file here: nothing to verify on this platform. */
+  notBuilt?: string;
+};
 
 /**
  * The project's build of the module whose init is in `file` (the user's path, even when a
@@ -21,7 +24,8 @@ export type ProjectInputs = Pick<
  */
 export async function projectInputs(builds: ProjectBuilds, file: string, moduleName: string, cwd: string): Promise<ProjectInputs> {
   const logical = path.resolve(file);
-  const { build, problem } = await builds.forSource(logical, moduleName);
+  const { build, problem, notBuilt } = await builds.forSource(logical, moduleName);
+  if (notBuilt) return { notBuilt };
   if (!build) return problem ? { buildProblem: problem } : {};
   const inputs: ProjectInputs = {
     includeDirs: build.includeDirs,

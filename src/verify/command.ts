@@ -270,7 +270,14 @@ async function runJobs(jobs: Job[], options: VerifyOptions, discovery: Discovery
   };
   const results = await mapLimit(jobs, options.jobs ?? cores(), async (job) => {
     progress(job.moduleName);
-    const v = await verifyModule(await inputFor(job, options, discovery, cwd, builds));
+    const input = await inputFor(job, options, discovery, cwd, builds);
+    // Not built on this platform by the project (and the user named no build inputs of their own):
+    // there is nothing to verify here, which is said rather than failed.
+    const ownFlags = !!(options.source?.length || options.include?.length || options.define?.length || options.link?.length);
+    const v: ModuleVerification =
+      input.notBuilt && !ownFlags
+        ? { sourcePath: input.displayPath ?? input.sourcePath, moduleName: job.moduleName, ok: true, sandbox: options.sandbox !== false, interpreters: [], notBuilt: input.notBuilt }
+        : await verifyModule(input);
     done++;
     progress(job.moduleName);
     return v;
@@ -283,7 +290,7 @@ async function runJobs(jobs: Job[], options: VerifyOptions, discovery: Discovery
  * The module's build inputs: what the project's build says (compile_commands.json, setuptools),
  * with the command line's and the config's -I, -D, --source and --link on top.
  */
-async function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, cwd: string, builds: ProjectBuilds): Promise<VerifyInput> {
+async function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, cwd: string, builds: ProjectBuilds): Promise<VerifyInput & { notBuilt?: string }> {
   const project = await projectInputs(builds, job.displayPath ?? job.file, job.moduleName, cwd);
   const given = (options.source ?? []).map((s) => path.resolve(cwd, s));
   return {

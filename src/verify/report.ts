@@ -32,6 +32,7 @@ export function moduleMatrix(v: ModuleVerification, cwd: string, c?: Colors): st
   const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => r[col].length)));
   const line = (cells: string[], paint = false): string =>
     ('  ' + cells.map((cell, col) => (paint && col > 0 ? paintCell(cell, widths[col], c) : cell.padEnd(widths[col]))).join('  ')).trimEnd();
+  if (v.notBuilt) return `${c ? c.dim('SKIP') : 'SKIP'} ${v.moduleName} (${shown(v.sourcePath, cwd)}): not verified, ${v.notBuilt}\n`;
   const verdict = v.ok ? (c ? c.green('PASS') : 'PASS') : c ? c.red('FAIL') : 'FAIL';
   const out = [`${verdict} ${v.moduleName} (${shown(v.sourcePath, cwd)})`];
   if (v.build) out.push(`  built as the project builds it: ${v.build}`);
@@ -62,10 +63,12 @@ export function noSandboxWarning(): string {
 
 export function summaryLine(results: ModuleVerification[], pythons: number, sandbox: boolean, ms: number, c?: Colors): string {
   const failed = results.filter((r) => !r.ok).length;
+  const notBuilt = results.filter((r) => r.notBuilt).length;
   const where = sandbox ? 'in the bubblewrap sandbox' : 'WITHOUT a sandbox (--no-sandbox)';
-  const verified = `${results.length - failed} verified`;
+  const verified = `${results.length - failed - notBuilt} verified`;
   const failures = `${failed} failed`;
-  return `${results.length} module(s) on ${pythons} interpreter(s): ${c && results.length - failed ? c.green(verified) : verified}, ${c && failed ? c.red(failures) : failures}, ${where}, ${(ms / 1000).toFixed(1)}s\n`;
+  const skipped = notBuilt ? `, ${notBuilt} not built on this platform` : '';
+  return `${results.length} module(s) on ${pythons} interpreter(s): ${c && results.length - failed - notBuilt ? c.green(verified) : verified}, ${c && failed ? c.red(failures) : failures}${skipped}, ${where}, ${(ms / 1000).toFixed(1)}s\n`;
 }
 
 /** Each probe's warning once, with the interpreters it came from (the runner's --verify report). */
@@ -98,16 +101,15 @@ function sayOnce(v: ModuleVerification, say: (p: ProbeName, r: ProbeResult) => s
 
 /** One line for a file that failed verification, for the runner's --verify report. */
 export function failureReason(v: ModuleVerification): string {
-  const parts: string[] = [];
+  // Each interpreter's first failing probe; the same reason on several is said once, naming them.
+  const first = new Map<string, string>();
   for (const i of v.interpreters) {
-    for (const p of PROBES) {
-      const r = i.probes[p];
-      if (r.ok === false) {
-        parts.push(`${i.python.label} ${PROBE_TITLES[p]}: ${r.detail ?? 'failed'}`);
-        break;
-      }
-    }
+    const p = PROBES.find((q) => i.probes[q].ok === false);
+    if (p) first.set(i.python.label, `${PROBE_TITLES[p]}: ${withoutCpythonSuffix(i.probes[p].detail ?? 'failed')}`);
   }
+  const grouped = new Map<string, string[]>();
+  for (const [label, text] of first) grouped.set(text, [...(grouped.get(text) ?? []), label]);
+  const parts = [...grouped].map(([text, on]) => `${on.length === v.interpreters.length && on.length > 1 ? 'every CPython' : on.join(', ')}: ${text}`);
   if (parts.length === 0) {
     const skipped = v.interpreters.find((i) => i.probes.build.ok === 'skipped' || i.probes.import.ok === 'skipped');
     const detail = skipped && (skipped.probes.build.ok === 'skipped' ? skipped.probes.build.detail : skipped.probes.import.detail);

@@ -90,6 +90,8 @@ export interface ModuleVerification {
   build?: string;
   /** Why the project's build could not be read, when it could not (the module was built from flags alone). */
   buildProblem?: string;
+  /** The project's build does not build this module on this platform: not verified, and said so. */
+  notBuilt?: string;
 }
 
 export interface Expectation {

@@ -423,11 +423,18 @@ async function verifyOutcomes(outcomes: FileOutcome[], a: ConvertArgs, ctx: Comm
   return outcomes.map((o) => {
     const v = o.status === 'changed' ? byPath.get(o.file) : undefined;
     if (!v) return o;
+    // --verify writes only what verified: a module its project does not build here is left as it was.
+    if (v.verification?.notBuilt)
+      return { ...o, status: 'unchanged' as const, reason: `not converted: it cannot be verified here, as ${v.verification.notBuilt}; convert it where it builds` };
+    // How it was built, said with the verdict: from the project's build, or from the flags alone and why.
+    const m = v.verification;
+    const built = m?.build ? { verifyBuild: `built as the project builds it: ${m.build}` } : m?.buildProblem ? { verifyBuild: `built from the flags given only: ${m.buildProblem}` } : {};
+    const why = (v.reason ?? '').replace(/^verification failed: /, '');
     if (v.ok || setting(a.keepFailed, ctx.config?.keepFailed, false)) {
-      const done = { ...(write ? writeOutcome(o) : o), ...(v.warnings && { verifyWarnings: v.warnings }) };
-      return v.ok ? done : { ...done, status: 'failed' as const, reason: `verification failed (written anyway, --keep-failed): ${v.reason}` };
+      const done = { ...(write ? writeOutcome(o) : o), ...(v.warnings && { verifyWarnings: v.warnings }), ...built };
+      return v.ok ? done : { ...done, status: 'failed' as const, reason: `verification failed (written anyway, --keep-failed): ${why}` };
     }
-    return { ...o, status: 'failed' as const, reason: `verification failed, file left as it was: ${v.reason}`, rule: 'verify' };
+    return { ...o, ...built, status: 'failed' as const, reason: `verification failed, file left as it was: ${why}`, rule: 'verify' };
   });
 }
 
