@@ -216,6 +216,22 @@ describe('the commands, on a project folder with no flags', () => {
     expect(v.code).toBe(0);
   });
 
+  test("a module setup.py does not build on this platform is said, not failed, and --verify leaves it as it was", () => {
+    const root = copyProject(WORDY, 'cli-not-built');
+    const other = path.join(root, 'src', 'wordy', '_osx.c');
+    fs.writeFileSync(other, fs.readFileSync(path.join(root, 'src/wordy/_count.c'), 'utf8').replace(/_count/g, '_osx').replace(/count_/g, 'osx_'));
+    const before = fs.readFileSync(other);
+    const dry = runCli(['--verify', ...two(), ...smoke, '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(dry.stderr).toContain('unchanged src/wordy/_osx.c: not converted: it cannot be verified here, as setup.py does not build it on this platform (it builds wordy._count)');
+    expect(dry.stderr).toContain('converted src/wordy/_count.c');
+    expect(fs.readFileSync(other).equals(before)).toBe(true);
+    expect(dry.code).toBe(0);
+    const v = runCli(['verify', ...two(), ...smoke, '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(v.stdout).toContain('SKIP _osx (src/wordy/_osx.c): not verified, setup.py does not build it on this platform (it builds wordy._count)');
+    expect(v.stdout).toContain('1 not built on this platform');
+    expect(v.code).toBe(0);
+  });
+
   test('convert refuses a module setup.py builds for the 3.7 limited API, naming setup.py', () => {
     const root = copyProject(WORDY, 'cli-limited');
     const setup = path.join(root, 'setup.py');
