@@ -42,7 +42,8 @@ export interface SetuptoolsReading {
 function toBuild(ext: ExtensionSpec, root: string, file: string): ModuleBuild {
   const abs = (p: string) => path.resolve(root, p);
   const defines = (ext.define_macros ?? []).map(([k, v]) => (v === null || v === undefined ? k : `${k}=${v}`));
-  const compileArgs = (ext.extra_compile_args ?? []).filter((a) => !/^-(O\d*|Os|g\d?|W.*)$/.test(a));
+  // Flags only: gmpy2 lists `DSHARED=1` and has its own build_ext add the `-` when it builds.
+  const compileArgs = (ext.extra_compile_args ?? []).filter((a) => a.startsWith('-') && !/^-(O\d*|Os|g\d?|W.*)$/.test(a));
   return {
     name: ext.name,
     sources: ext.sources.map(abs),

@@ -132,8 +132,25 @@ def describe(ext):
     }
 
 
+# Not worth copying: version control, caches, earlier build output.
+SKIP = (".git", ".hg", ".svn", "__pycache__", "build", "dist", "*.egg-info", "node_modules", ".tox", ".nox", ".venv", "venv", ".eggs", "wheelhouse")
+
+
 def main():
-    project = os.path.abspath(sys.argv[1])
+    import shutil
+    import tempfile
+    # setup.py runs in a copy: one that writes a version file or a generated header before
+    # calling setup() must not fail on the read-only project, and must not change it.
+    work = tempfile.mkdtemp(prefix="pep489-setup-")
+    project = os.path.join(work, "project")
+    try:
+        shutil.copytree(os.path.abspath(sys.argv[1]), project, symlinks=True, ignore=shutil.ignore_patterns(*SKIP))
+        run(project)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(project):
     os.chdir(project)
     sys.path.insert(0, project)
     install_stand_ins()
