@@ -485,6 +485,10 @@ function innermostIdentifier(n: Node | null): Node | null {
 function paramTextFor(declaration: Node, declarator: Node): string {
   const type = field(declaration, 'type')!;
   const d = declarator.type === 'init_declarator' ? field(declarator, 'declarator')! : declarator;
+  // `auto module = PyModule_Create(...)` (C++): a deduced type is no parameter type (an `auto`
+  // parameter makes a template whose address the slot table cannot take). The module is a PyObject *.
+  if (/\b(auto|decltype|__auto_type)\b/.test(declaration.text.slice(0, d.startIndex - declaration.startIndex)))
+    return `PyObject *${innermostIdentifier(d)?.text ?? d.text.replace(/^[*&\s]+/, '')}`;
   if (!same(declarators(declaration)[0], declarator)) return `${type.text} ${d.text}`;
   const between = declaration.text.slice(type.endIndex - declaration.startIndex, d.startIndex - declaration.startIndex);
   return `${type.text}${between.replace(/\s+/g, ' ')}${d.text}`;
