@@ -32,7 +32,9 @@ function replayingFunction(ctx: TransformContext, reason: string): string {
     `${u}${before} = PyDict_Copy(${dict});\n` +
     `${u}if (${before} == NULL)\n` +
     `${u}${u}return -1;\n` +
-    `${u}if (${exec}(${module}) < 0) {\n` +
+    // An exception exec left set while returning 0 (an unchecked call in the original) fails here,
+    // before the dict is walked with it pending; CPython would have raised SystemError for it anyway.
+    `${u}if (${exec}(${module}) < 0 || PyErr_Occurred()) {\n` +
     `${u}${u}Py_DECREF(${before});\n` +
     `${u}${u}return -1;\n` +
     `${u}}\n` +
