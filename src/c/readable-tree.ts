@@ -221,6 +221,25 @@ function initSpans(root: Node, text: string): Range[] {
  * `enough`, a plain count at or under it is returned as is: the caller only needs to know the
  * count does not exceed it, and the staged reading (several reparses) is the expensive part.
  */
+/**
+ * Does `output` read with no more problems than `input`, in the plain parse or in the readable
+ * tree? Each reading is compared with the same reading of the input: a file whose plain parse is
+ * one ERROR node over a whole `extern "C" {` region (fastcache) counts 1 there and several in the
+ * readable tree, and mixing the two made a correct output look worse. `skip` are ranges of the
+ * output that are not counted (what the conversion wrote itself).
+ */
+export function readsNoWorse(
+  parse: (text: string) => Node,
+  input: string,
+  output: string,
+  skip: Range[],
+  readable: (text: string) => ReadableTree,
+): boolean {
+  const count = (root: Node, ranges: Range[]) => parseProblems(root).filter((n) => !ranges.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)).length;
+  if (count(parse(output), skip) <= count(parse(input), [])) return true;
+  return count(readable(output).root, skip) <= count(readable(input).root, []);
+}
+
 export function countReadableProblems(
   parse: (text: string) => Node,
   text: string,

@@ -21,7 +21,7 @@ import type { SiblingSource } from '../c/sibling-sources';
 import type { Parser, Tree } from 'web-tree-sitter';
 import { Refusal } from './refusal';
 import { detectEol, lineOf } from '../c/text';
-import { countReadableProblems } from '../c/readable-tree';
+import { readsNoWorse } from '../c/readable-tree';
 import type { TransformContext, TransformMeta } from './transform';
 import { PREPARATIONS, TRANSFORMS } from '../../transforms';
 import { secondExec } from '../../transforms/once-per-process';
@@ -185,7 +185,6 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     // Preparations read the plain tree, or the readable one where the plain parse breaks (a
     // function header split by #if, a #define inside a method table).
     const readableRoot = (t: string) => (hasErrors(trees.root(t)) ? readable(t).root : trees.root(t));
-    const problemsBefore = countReadableProblems(parse, text, lang, [], 0, readable);
     let current = text;
     history = [];
     for (const prep of PREPARATIONS) {
@@ -288,8 +287,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     const { output, written, ctx } = converted;
     const second = secondExec(ctx);
     const guard = second?.kind === 'guard' ? second.reason : null;
-    const problemsAfter = countReadableProblems(parse, output, lang, written, problemsBefore, readable);
-    if (problemsAfter > problemsBefore) {
+    if (!readsNoWorse(parse, text, output, written, readable)) {
       // The readable tree takes one reading of each conditional; where the init's braces or
       // statements are chosen by feature conditionals, that reading can fail on an output the
       // compiler reads fine. Each setting of them, read as the compiler would, decides.
