@@ -211,7 +211,9 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
     rule = 'find-module-init';
     const converted = ((): { output: string; written: Range[]; ctx: TransformContext } | null => {
       const { root, masked, hidden, conditionals, standIns } = readable(current);
-      const init = findModuleInit(root, tableOf(current));
+      const init = findModuleInit(root, tableOf(current), (defName) =>
+        (env.headers ?? []).find((h) => new RegExp(`\\bPyModuleDef\\s+${defName}\\s*=`).test(h.text))?.name,
+      );
       if (!init) return null;
       module = init.name;
       checkInitNotSplit(current, same(init.entry, init.fn) ? [init.entry] : [init.entry, init.fn]);

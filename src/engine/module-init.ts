@@ -214,7 +214,7 @@ function forwardsToAnotherInit(fn: Node, inits: Node[], text: string, table?: Ma
 }
 
 /** Returns the init, null when the file has no module init at all, or throws a Refusal. */
-export function findModuleInit(root: Node, table?: MacroTable): ModuleInit | null {
+export function findModuleInit(root: Node, table?: MacroTable, headerDefining?: (defName: string) => string | undefined): ModuleInit | null {
   const text = root.text;
   const inits = fileScopeFunctions(root).filter((f) => initFunctionName(f, text, table) !== null);
   const creates = findCreates(root, text);
@@ -253,7 +253,7 @@ export function findModuleInit(root: Node, table?: MacroTable): ModuleInit | nul
 
   const defName = createdDefinition(create, text);
   if (!defName) refuse(`PyModule_Create is not given the address of a module definition (&def); convert it by hand`, create);
-  const def = findModuleDef(root, body, defName);
+  const def = findModuleDef(root, body, defName, headerDefining);
   for (const other of creates)
     if (!same(other, create) && createdDefinition(other, text) === def.name)
       refuse(`${def.name} is also passed to PyModule_Create elsewhere; a definition with slots cannot be`, other);
@@ -345,12 +345,17 @@ function initHelper(root: Node, entryBody: Node, name: string, creates: Node[]):
   return { fn: helper, call };
 }
 
-function findModuleDef(root: Node, body: Node, defName: string): ModuleDef {
+function findModuleDef(root: Node, body: Node, defName: string, headerDefining?: (defName: string) => string | undefined): ModuleDef {
   const candidates = ofType(root, 'init_declarator').filter((n) => isIdentifier(field(n, 'declarator'), defName));
   const local = candidates.find((c) => isInside(c, body));
   if (local)
     refuse(`the module definition ${defName} is declared inside the init function; move it to file scope, then run again`, local);
   const defined = candidates.filter((c) => field(c, 'value')?.type === 'initializer_list');
+  if (defined.length === 0 && headerDefining?.(defName))
+    refuse(
+      `the module definition ${defName} is in "${headerDefining(defName)}", which this file includes: its slots and m_size would change there, and a header may serve other files; move the definition into this file, then run again`,
+      body,
+    );
   if (defined.length !== 1)
     refuse(`cannot find one definition of ${defName} with an initializer in this file; convert it by hand`, body);
   const declaration = defined[0].parent!;
