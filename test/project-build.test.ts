@@ -159,6 +159,39 @@ test('a whole compile_commands.json: every source of the target, the project fla
   expect(moduleFromDatabase(database, path.join(root, 'src', 'absent.c'))).toBeUndefined();
 });
 
+test("the libraries a target links come from the build.ninja beside the database (Meson's LINK_ARGS, CMake's LINK_LIBRARIES)", () => {
+  const root = path.join(scratch, 'linked');
+  const build = path.join(root, 'build');
+  fs.mkdirSync(build, { recursive: true });
+  const entry = (file: string, object: string) => ({ directory: build, file: `../src/${file}`, arguments: ['cc', '-c', `../src/${file}`, '-o', object] });
+  const database = path.join(build, 'compile_commands.json');
+  fs.writeFileSync(
+    database,
+    JSON.stringify([entry('mesonmod.c', 'mesonmod.cpython-312-x86_64-linux-gnu.so.p/mesonmod.c.o'), entry('cmakemod.c', 'CMakeFiles/CMod.dir/cmakemod.c.o')]),
+  );
+  fs.writeFileSync(
+    path.join(build, 'build.ninja'),
+    [
+      'build mesonmod.cpython-312-x86_64-linux-gnu.so.p/mesonmod.c.o: c_COMPILER ../src/mesonmod.c',
+      'build mesonmod.cpython-312-x86_64-linux-gnu.so: c_LINKER mesonmod.cpython-312-x86_64-linux-gnu.so.p/mesonmod.c.o',
+      ' LINK_ARGS = -Wl,--as-needed -shared -fPIC -Wl,--start-group /usr/lib/x86_64-linux-gnu/libcairo.so -lm /usr/lib/libpython3.12.so -Wl,--end-group',
+      '',
+      'build cmod.so: C_MODULE_LIBRARY_LINKER__CMod_ CMakeFiles/CMod.dir/cmakemod.c.o | libfoo.so.1.2',
+      '  LINK_LIBRARIES = -Wl,-rpath,/opt/foo/lib:  libfoo.so.1.2 -L/opt/foo/lib -lbar',
+      '  OBJECT_DIR = CMakeFiles/CMod.dir',
+      '',
+    ].join('\n'),
+  );
+  expect(moduleFromDatabase(database, path.join(root, 'src', 'mesonmod.c'))?.link).toEqual(['/usr/lib/x86_64-linux-gnu/libcairo.so', '-lm']);
+  expect(moduleFromDatabase(database, path.join(root, 'src', 'cmakemod.c'))?.link).toEqual([
+    '-Wl,-rpath,/opt/foo/lib',
+    path.join(build, 'libfoo.so.1.2'),
+    `-Wl,-rpath,${build}`,
+    '-L/opt/foo/lib',
+    '-lbar',
+  ]);
+});
+
 test('a meson-python project without a compile_commands.json is told the command that writes one', async () => {
   const root = path.join(scratch, 'mesonpy');
   fs.mkdirSync(path.join(root, 'src'), { recursive: true });

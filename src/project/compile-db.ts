@@ -75,6 +75,59 @@ function targetOf(e: Entry): string {
   return `${path.resolve(e.directory)}\0${flags.join(' ')}`;
 }
 
+/** Libraries and their folders among a link command's words; objects, outputs and libpython are not. */
+function linkWords(words: readonly string[], dir: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === '-o') {
+      i++;
+      continue;
+    }
+    if (/^-l(?!python)/.test(w) || /^-L./.test(w) || /^-Wl,(-rpath|-R)/.test(w)) out.push(w.replace(/:+$/, ''));
+    else if (!w.startsWith('-') && /\.(so(\.\d+)*|a)$/.test(w) && !/libpython/.test(w)) {
+      const lib = path.resolve(dir, w);
+      out.push(lib);
+      // A library of the build's own (libxml2.so.16 beside the module) is found where it was built.
+      if (/\.so/.test(lib) && !/^\/(usr|lib|lib64|lib32)\//.test(lib) && !out.includes(`-Wl,-rpath,${path.dirname(lib)}`)) out.push(`-Wl,-rpath,${path.dirname(lib)}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The libraries the module's target links (compile_commands.json records no link step): from the
+ * build.ninja beside the database (Meson's `LINK_ARGS`, CMake's `LINK_LIBRARIES` and `LINK_FLAGS`
+ * under the build statement of the target's objects), or CMake's `<target>.dir/link.txt` (Makefiles).
+ */
+function linkFlags(database: string, key: string): string[] {
+  const dir = path.dirname(database);
+  const linkTxt = path.join(key, 'link.txt');
+  if (/\/CMakeFiles\/[^/]+\.dir$/.test(key) && fs.existsSync(linkTxt)) {
+    // Makefiles: link.txt is run from the folder holding CMakeFiles.
+    return linkWords(shellSplit(fs.readFileSync(linkTxt, 'utf8')), path.dirname(path.dirname(key)));
+  }
+  let ninja: string;
+  try {
+    ninja = fs.readFileSync(path.join(dir, 'build.ninja'), 'utf8');
+  } catch {
+    return [];
+  }
+  const objects = path.relative(dir, key) + '/';
+  const lines = ninja.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^build ([^:]+):\s*(\S+)\s+(.*)$/.exec(lines[i]);
+    if (!m || /COMPILER/.test(m[2]) || !m[3].split(/\s+/).some((w) => w.startsWith(objects))) continue;
+    const words: string[] = [];
+    for (let j = i + 1; j < lines.length && /^\s+\S/.test(lines[j]); j++) {
+      const v = /^\s+(LINK_ARGS|LINK_LIBRARIES|LINK_FLAGS)\s*=\s*(.*)$/.exec(lines[j]);
+      if (v) words.push(...shellSplit(v[2]));
+    }
+    return linkWords(words, dir);
+  }
+  return [];
+}
+
 /** The module's build as the database records it, or undefined when the database does not list the source. */
 export function moduleFromDatabase(database: string, source: string): ModuleBuild | undefined {
   const entries = entriesOf(database);
@@ -89,7 +142,7 @@ export function moduleFromDatabase(database: string, source: string): ModuleBuil
     defines: [],
     undefines: [],
     compileArgs: [],
-    link: [],
+    link: /\.p$|\/CMakeFiles\/[^/]+\.dir$/.test(key) ? linkFlags(database, key) : [],
     limitedApi: false,
     from: 'compile_commands.json',
     file: database,
@@ -111,6 +164,7 @@ export function moduleFromDatabase(database: string, source: string): ModuleBuil
     }
   }
   build.includeDirs = [...new Set(build.includeDirs)];
+  build.compileArgs = [...new Set(build.compileArgs)];
   build.limitedApi = build.defines.some((d) => /^Py_LIMITED_API(=|$)/.test(d));
   return build;
 }

@@ -170,7 +170,8 @@ function commandFor(input: BuildInput): Plan {
       link: [
         ...py.ldflags.filter((f) => !OPT_OR_DEBUG.test(f)),
         ...wrappedApis().map((n) => `-Wl,--wrap=${n}`),
-        ...(input.link ?? []).map((l) => (l.startsWith('-') ? l : `-l${l}`)),
+        // A flag, a library file's path (a build's own libxml2.so.16), or a bare name (`lzma`).
+        ...(input.link ?? []).map((l) => (l.startsWith('-') || l.includes('/') ? l : `-l${l}`)),
       ],
     },
   };

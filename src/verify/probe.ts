@@ -73,6 +73,8 @@ export interface ProbeRequest {
   packageDir?: string;
   /** The package's other extension modules, built: importable beside it as in an installed package. */
   siblings?: PackagedModule[];
+  /** Folders of the libraries the module links (-L, rpath, a library's path): shown inside the sandbox. */
+  libraryDirs?: string[];
 }
 
 const PROBES_DIR = path.join(__dirname, 'probes');
@@ -159,7 +161,7 @@ async function probeIn(req: ProbeRequest, soPath: string, originalSoPath: string
       timeoutMs: outerMs,
       memoryBytes: req.memoryBytes,
       mounts,
-      keepVisible: interpreterPrefixes(req.python),
+      keepVisible: [...interpreterPrefixes(req.python), ...(req.libraryDirs ?? [])],
     },
   );
   return parse(result, outerMs);

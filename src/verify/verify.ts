@@ -166,6 +166,7 @@ async function verifyOn(input: VerifyInput, py: Interpreter, sandbox: boolean, s
     sandbox,
     memoryBytes: input.memoryBytes,
     pythonPath: input.pythonPath,
+    libraryDirs: libraryDirsOf(input.link ?? []),
     ...(input.importName && { importName: input.importName, packageDir: input.packageDir, siblings: await buildSiblings(input, py) }),
   };
   const started = Date.now();
@@ -238,6 +239,17 @@ function probeKey(req: ProbeRequest): string {
     req.importName ?? '',
     ...(req.siblings ?? []).map((s) => `${s.importName}=${s.soPath}`),
   );
+}
+
+/** The folders a module's link flags load libraries from: they must be visible where it is imported. */
+export function libraryDirsOf(link: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const l of link) {
+    const m = /^-L(.+)$/.exec(l) ?? /^-Wl,(?:-rpath[,=]|-R,?)(.+)$/.exec(l);
+    if (m) for (const d of m[1].split(/[,:]/)) if (path.isAbsolute(d)) dirs.add(d);
+    if (path.isAbsolute(l) && /\.(so(\.\d+)*|a)$/.test(l)) dirs.add(path.dirname(l));
+  }
+  return [...dirs].filter((d) => !/^\/(usr|lib|lib64|lib32)(\/|$)/.test(d) && fs.existsSync(d));
 }
 
 /**
