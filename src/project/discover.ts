@@ -116,13 +116,16 @@ export class ProjectBuilds {
     return problem ? { problem } : {};
   }
 
-  /** The other extension modules of the package `build` belongs to, as the project builds them. */
+  /**
+   * The project's other extension modules, as it builds them: a module's init may import one of
+   * them, in its own package or another of the project's (ExtensionClass's ComputedAttribute
+   * imports ExtensionClass).
+   */
   async siblingsOf(build: ModuleBuild): Promise<ModuleBuild[]> {
-    const top = build.name?.includes('.') ? build.name.split('.')[0] : undefined;
     const root = projectRoot(build.sources[0]);
-    if (!top || !root || build.from === 'compile_commands.json') return [];
+    if (!build.name || !root || build.from === 'compile_commands.json') return [];
     const { modules } = await this.modulesOf(root);
-    return modules.filter((m) => m !== build && m.name !== build.name && m.name?.split('.')[0] === top);
+    return modules.filter((m) => m !== build && m.name && m.name !== build.name);
   }
 
   /** Every extension module the setuptools project at `root` builds. */

@@ -36,11 +36,16 @@ export async function projectInputs(builds: ProjectBuilds, file: string, moduleN
     link: build.link,
     build: describeBuild(build, (p) => path.relative(cwd, p) || p),
   };
-  // A module of a package (and the build names the same module the file defines): imported by its dotted name.
-  if (build.name?.includes('.') && build.name.split('.').pop() === moduleName) {
-    inputs.importName = build.name;
-    inputs.packageDir = packageDirOf(build, projectRoot(logical));
-    inputs.siblings = (await builds.siblingsOf(build)).map((s) => ({ ...s, importName: s.name! }));
+  // A module of a package (and the build names the same module the file defines): imported by its
+  // dotted name, with the project's other modules (and their packages) built beside it.
+  if (build.name?.split('.').pop() === moduleName) {
+    const root = projectRoot(logical);
+    const siblings = (await builds.siblingsOf(build)).map((s) => ({ ...s, importName: s.name!, packageDir: packageDirOf(s, root) }));
+    if (build.name.includes('.') || siblings.length) {
+      inputs.importName = build.name;
+      inputs.packageDir = packageDirOf(build, root);
+      inputs.siblings = siblings;
+    }
   }
   return inputs;
 }

@@ -14,6 +14,8 @@ export interface PackagedModule {
   /** `pkg.sub.mod` */
   importName: string;
   soPath: string;
+  /** The project's folder of its top-level package, whose Python files are laid out with it. */
+  packageDir?: string;
 }
 
 /** `<root>/pkg/sub/` for `pkg.sub.mod`. */
@@ -49,14 +51,20 @@ function place(so: string, target: string): void {
  */
 export function packageOverlay(main: PackagedModule, siblings: readonly PackagedModule[], packageDir: string | undefined): { soPath: string; remove: () => void } {
   const root = trackScratch(scratchDir('package'));
-  const top = main.importName.split('.')[0];
-  if (packageDir && fs.existsSync(packageDir)) copyPythonFiles(packageDir, path.join(root, top));
-  const parts = main.importName.split('.');
-  for (let i = 1; i < parts.length; i++) {
-    const init = path.join(root, ...parts.slice(0, i), '__init__.py');
-    if (!fs.existsSync(init)) {
-      fs.mkdirSync(path.dirname(init), { recursive: true });
-      fs.writeFileSync(init, '');
+  const copied = new Set<string>();
+  for (const m of [{ ...main, packageDir }, ...siblings]) {
+    const top = m.importName.split('.')[0];
+    if (m.importName.includes('.') && m.packageDir && !copied.has(top) && fs.existsSync(m.packageDir)) {
+      copied.add(top);
+      copyPythonFiles(m.packageDir, path.join(root, top));
+    }
+    const parts = m.importName.split('.');
+    for (let i = 1; i < parts.length; i++) {
+      const init = path.join(root, ...parts.slice(0, i), '__init__.py');
+      if (!fs.existsSync(init)) {
+        fs.mkdirSync(path.dirname(init), { recursive: true });
+        fs.writeFileSync(init, '');
+      }
     }
   }
   const placed = (m: PackagedModule) => path.join(folderOf(root, m.importName), `${m.importName.split('.').pop()}${soSuffix(m.soPath)}`);

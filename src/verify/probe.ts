@@ -98,7 +98,7 @@ export function stepsFor(req: ProbeRequest): Step[] {
 
 export async function runProbe(req: ProbeRequest): Promise<ProbeRun> {
   // A module of a package is imported by its dotted name from a folder laid out like the package.
-  const packaged = req.importName?.includes('.');
+  const packaged = !!req.importName && (req.importName.includes('.') || !!req.siblings?.length);
   const overlays = packaged
     ? [req.soPath, req.originalSoPath].map((so) => (so ? packageOverlay({ importName: req.importName!, soPath: so }, req.siblings ?? [], req.packageDir) : undefined))
     : [];

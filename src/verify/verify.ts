@@ -57,7 +57,7 @@ export interface VerifyInput {
   importName?: string;
   packageDir?: string;
   /** The package's other extension modules, as the project builds them. */
-  siblings?: { importName: string; sources: string[]; includeDirs?: string[]; defines?: string[]; undefines?: string[]; compileArgs?: string[]; link?: string[] }[];
+  siblings?: { importName: string; packageDir?: string; sources: string[]; includeDirs?: string[]; defines?: string[]; undefines?: string[]; compileArgs?: string[]; link?: string[] }[];
   /** Where the build inputs came from, and why the project's build could not be read: passed to the report. */
   build?: string;
   buildProblem?: string;
@@ -261,7 +261,7 @@ async function buildSiblings(input: VerifyInput, py: Interpreter): Promise<Packa
   const out: PackagedModule[] = [];
   for (const s of input.siblings ?? []) {
     const built = await buildModule({ ...s, moduleName: s.importName.split('.').pop()!, python: py, cache: input.cache, relaxed: true });
-    if (built.ok) out.push({ importName: s.importName, soPath: built.soPath });
+    if (built.ok) out.push({ importName: s.importName, soPath: built.soPath, packageDir: s.packageDir });
   }
   return out;
 }
