@@ -66,6 +66,32 @@ describe('setup.py', () => {
     }
   });
 
+  test("what the project's own build_ext adds as it builds (a source, a define) is read too", async () => {
+    const pythons = withMinor(11);
+    if (pythons.length === 0) return; // running a build_ext needs an interpreter with setuptools
+    const root = copyProject(WORDY, 'build-ext');
+    fs.writeFileSync(
+      path.join(root, 'setup.py'),
+      [
+        'from setuptools import setup, Extension',
+        'from setuptools.command.build_ext import build_ext as _build_ext',
+        '',
+        'class build_ext(_build_ext):',
+        '    def build_extension(self, ext):',
+        '        ext.sources.append("src/wordy/tally.c")',
+        '        ext.define_macros.append(("WORDY_FAST", None))',
+        '        super().build_extension(ext)',
+        '',
+        'setup(name="wordy", cmdclass={"build_ext": build_ext}, ext_modules=[Extension("wordy._count", sources=["src/wordy/_count.c"],',
+        '      include_dirs=["src/include"], define_macros=[("WORDY_SEPARATORS", \'" \\\\t\\\\n"\')], libraries=["m"])])',
+        '',
+      ].join('\n'),
+    );
+    const { build, problem } = await new ProjectBuilds({ pythons, sandbox: true, cache: false }).forSource(path.join(root, 'src/wordy/_count.c'), '_count');
+    expect(problem).toBeUndefined();
+    expectWordy(build, root);
+  });
+
   test('a setup.py that raises before setup() is a problem to say, not a crash', async () => {
     const root = copyProject(WORDY, 'raises');
     fs.writeFileSync(path.join(root, 'setup.py'), 'import numpy_that_is_not_here\n');

@@ -24,6 +24,8 @@ export interface ModuleBuild {
   from: BuildOrigin;
   /** The file the build was read from. */
   file: string;
+  /** Something the reading could not see (a build_ext of the project's own that could not be run). */
+  note?: string;
 }
 
 /** One line for the output: where the build came from and what it adds. */
@@ -35,7 +37,7 @@ export function describeBuild(b: ModuleBuild, relative: (p: string) => string): 
   if (b.compileArgs.length) parts.push(b.compileArgs.join(' '));
   if (b.link.length) parts.push(b.link.join(' '));
   if (b.limitedApi) parts.push('limited API');
-  return `${b.name ? `${b.name} ` : ''}from ${relative(b.file)}: ${parts.join(', ')}`;
+  return `${b.name ? `${b.name} ` : ''}from ${relative(b.file)}: ${parts.join(', ')}${b.note ? ` (${b.note})` : ''}`;
 }
 
 /** The define a module is built with, as `NAME` or `NAME=VALUE`, or undefined. */

@@ -97,7 +97,7 @@ function readingKey(root: string, python: Interpreter): string {
 export async function setupPyExtensions(root: string, python: Interpreter, opts: { sandbox: boolean; cache: boolean }): Promise<SetuptoolsReading> {
   const file = path.join(root, 'setup.py');
   const key = readingKey(root, python);
-  const cached = opts.cache ? readJson<{ extensions: ExtensionSpec[]; problem?: string }>(path.join(entryDir('setup', key), 'reading.json')) : undefined;
+  const cached = opts.cache ? readJson<{ extensions: ExtensionSpec[]; problem?: string; notes?: string[] }>(path.join(entryDir('setup', key), 'reading.json')) : undefined;
   let reading = cached;
   if (!reading) {
     const result = await runSandboxed(
@@ -109,7 +109,7 @@ export async function setupPyExtensions(root: string, python: Interpreter, opts:
       const why = result.timedOut ? 'it ran for more than 60 s' : (result.stderr.trim().split('\n').pop() ?? `exit code ${result.exitCode}`);
       return { modules: [], problem: `setup.py could not be read: ${why}` };
     }
-    const out = JSON.parse(line.slice(MARK.length)) as { root: string; extensions: ExtensionSpec[]; called: number; error: string | null };
+    const out = JSON.parse(line.slice(MARK.length)) as { root: string; extensions: ExtensionSpec[]; called: number; error: string | null; notes?: string[] };
     // Paths setup.py made absolute point into the sandbox's view of the project: map them back.
     const back = (p: string) => (p.startsWith(out.root + '/') || p === out.root ? root + p.slice(out.root.length) : p);
     const extensions = out.extensions.map((e) => ({
@@ -121,10 +121,11 @@ export async function setupPyExtensions(root: string, python: Interpreter, opts:
     }));
     const problem =
       out.error && extensions.length === 0 ? `setup.py raised ${out.error} before calling setup()` : out.called === 0 ? 'setup.py never called setup()' : undefined;
-    reading = { extensions, ...(problem && { problem }) };
+    reading = { extensions, ...(problem && { problem }), ...(out.notes?.length && { notes: out.notes }) };
     // A failed reading is not kept: what made it fail (a missing submodule, a package not installed)
     // may change without setup.py changing.
     if (opts.cache && !problem) writeJsonAtomic(path.join(entryDir('setup', key), 'reading.json'), reading);
   }
-  return { modules: reading.extensions.map((e) => toBuild(e, root, file)), ...(reading.problem && { problem: reading.problem }) };
+  const notes = reading.notes ?? [];
+  return { modules: reading.extensions.map((e) => ({ ...toBuild(e, root, file), ...(notes.length && { note: `setup.py: ${notes.join('; ')}` }) })), ...(reading.problem && { problem: reading.problem }) };
 }

@@ -163,10 +163,66 @@ def run(project):
     except BaseException as e:
         error = "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else "")
     extensions = []
+    notes = []
     for call in captured:
-        for ext in call.get("ext_modules") or []:
+        exts = list(call.get("ext_modules") or [])
+        custom = (call.get("cmdclass") or {}).get("build_ext")
+        if exts and custom is not None:
+            # The project's own build_ext may add sources and defines as it builds (pylzma adds four
+            # sources and a define in build_extension; gmpy2 puts the `-` on its flags): run it,
+            # with the step that would compile each extension recording it instead.
+            seen, why = run_build_ext(call, custom)
+            if seen is not None:
+                exts = seen
+            else:
+                notes.append("its own build_ext could not be run (%s): what it adds while building is not seen" % why)
+        for ext in exts:
             extensions.append(describe(ext))
-    sys.stdout.write(MARK + json.dumps({"root": project, "extensions": extensions, "called": len(captured), "error": error}) + "\n")
+    sys.stdout.write(MARK + json.dumps({"root": project, "extensions": extensions, "called": len(captured), "error": error, "notes": notes}) + "\n")
+
+
+def run_build_ext(kwargs, custom):
+    """The extensions as `custom` (a build_ext subclass) leaves them when it comes to compile each:
+    its build_extensions/build_extension run, the base class's build_extension only records."""
+    import tempfile
+    try:
+        import setuptools  # noqa: F401 (it patches distutils)
+        from distutils.command.build_ext import build_ext as base
+        from setuptools.dist import Distribution
+    except Exception as e:
+        return None, "no setuptools here: %s" % e
+    if not (isinstance(custom, type) and issubclass(custom, base)):
+        return None, "it is not a subclass of build_ext"
+    recorded = []
+    bases = [c for c in custom.__mro__[1:] if c.__module__.startswith(("setuptools", "distutils"))]
+    saved = [(c, c.__dict__.get("build_extension")) for c in bases]
+    try:
+        for c, _ in saved:
+            c.build_extension = lambda self, ext: recorded.append(ext)
+        attrs = {k: v for k, v in kwargs.items() if k in ("name", "ext_modules", "cmdclass", "packages", "package_dir", "include_dirs")}
+        dist = Distribution(attrs)
+        cmd = custom(dist)
+        cmd.initialize_options()
+        out = tempfile.mkdtemp()
+        cmd.build_temp = cmd.build_lib = out
+        cmd.finalize_options()
+        from distutils.ccompiler import new_compiler
+        from distutils.sysconfig import customize_compiler
+        cmd.compiler = new_compiler(compiler=None, dry_run=True, force=True)
+        customize_compiler(cmd.compiler)
+        cmd.build_extensions()
+    except BaseException as e:
+        return None, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else "")
+    finally:
+        for c, original in saved:
+            if original is None:
+                try:
+                    del c.build_extension
+                except AttributeError:
+                    pass
+            else:
+                c.build_extension = original
+    return (recorded or None), "it built nothing"
 
 
 main()
