@@ -13,10 +13,12 @@ describe('verify', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     const m = report.modules[0];
+    expect(report).toMatchObject({ tool: 'pep489-codemod', command: 'verify', version: expect.any(String) });
+    expect(m.path).toBe('textbook_spam.c');
     expect(m.ok).toBe(true);
     expect(m.sandbox).toBe(true);
     expect(m.interpreters.length).toBeGreaterThan(0);
-    for (const i of m.interpreters) expect(i.probes.multiphase.ok).toBe(true);
+    for (const i of m.interpreters) expect(i.probes.multiphase.status).toBe('passed');
   });
 
   test('a module named like a built-in module (the faulthandler backport) cannot be verified, and says why', () => {
@@ -60,12 +62,12 @@ describe('audit', () => {
     expect(text.stdout).toMatch(/spam\.c:\d+: SpamError \[pyobject\]/);
     const r = runCli(['audit', '--json', '.'], dir);
     const report = JSON.parse(r.stdout) as {
-      modules: { file: string; state: { name: string; kind: string; line: number }[]; recommendation: { multiple_interpreters: string; once_per_process_guard: boolean; second_exec: string } }[];
+      modules: { path: string; state: { name: string; kind: string; line: number }[]; recommendation: { multiple_interpreters: string; once_per_process_guard: boolean; second_exec: string } }[];
     };
-    const spam = report.modules.find((m) => m.file === 'spam.c')!;
+    const spam = report.modules.find((m) => m.path === 'spam.c')!;
     expect(spam.state.map((s) => s.name)).toContain('SpamError');
     expect(spam.recommendation).toMatchObject({ multiple_interpreters: 'not-supported', once_per_process_guard: false, second_exec: 'replay' });
-    const pure = report.modules.find((m) => m.file === 'pure.c')!;
+    const pure = report.modules.find((m) => m.path === 'pure.c')!;
     expect(pure.state).toEqual([]);
     expect(pure.recommendation.multiple_interpreters).not.toBe('not-supported');
     expect(pure.recommendation).toMatchObject({ once_per_process_guard: false, second_exec: 'runs-again' });

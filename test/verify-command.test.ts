@@ -176,7 +176,7 @@ test("a project whose own code trips a strict error builds relaxed; only warning
   const ok = await run({ paths: [path.join(dir, 'well_behaved.c')], original: path.join(dir, 'original.c'), json: true });
   expect(ok.code).toBe(0);
   const build = JSON.parse(ok.stdout).modules[0].interpreters[0].probes.build;
-  expect(build.ok).toBe(true);
+  expect(build.status).toBe('passed');
   expect(build.warning).toMatch(/^built with the strict errors as warnings, since the single-phase original does not build with them \(.*control reaches end of non-void function.*\); the conversion adds none$/);
 
   // An exec that returns NULL (a pointer) where it must return an int: a warning the original has not.

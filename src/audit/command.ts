@@ -2,6 +2,7 @@
  * `pep489-codemod audit <paths...>`: read-only. Per module, the process-global state that stands
  * between it and isolated subinterpreters or a free-threaded build, and the declaration it has earned.
  */
+import { jsonDocument } from '../cli/version';
 import type { Colors } from '../cli/color';
 import fs from 'node:fs';
 import { findFiles } from '../cli/files';
@@ -13,7 +14,7 @@ import { BinaryFileError, decode } from '../c/text';
 import { auditState, recommend, Recommendation, StateFinding, stateTouchedBy } from './state';
 
 export interface ModuleAudit {
-  file: string;
+  path: string;
   module: string;
   state: StateFinding[];
   recommendation: Recommendation;
@@ -35,7 +36,7 @@ export async function auditFile(file: string, text: string): Promise<ModuleAudit
     const init = initFunction(tree.rootNode, text);
     const body = init && field(init, 'body');
     const touched = body ? stateTouchedBy(state, body) : state;
-    return { file, module, state, recommendation: recommend(state, touched) };
+    return { path: file, module, state, recommendation: recommend(state, touched) };
   } finally {
     tree.delete();
   }
@@ -63,16 +64,16 @@ export async function runAuditCommand(
       continue;
     }
     const audit = await auditFile(file, text);
-    if (audit) modules.push({ ...audit, file: displayPath(file, io.cwd) });
+    if (audit) modules.push({ ...audit, path: displayPath(file, io.cwd) });
   }
   if (args.json) {
-    io.stdout(JSON.stringify({ modules }, null, 2) + '\n');
+    io.stdout(jsonDocument('audit', { modules }));
   } else {
     const c = io.colors;
     for (const m of modules) {
       const found = m.state.length ? `${m.state.length} finding(s)` : 'no process-global state';
-      io.stdout(`${c ? c.bold(m.file) : m.file}: module ${m.module}: ${c ? (m.state.length ? c.yellow(found) : c.green(found)) : found}\n`);
-      for (const s of m.state) io.stdout(`  ${m.file}:${s.line}: ${c ? c.bold(s.name) : s.name} [${s.kind}] ${s.why}\n`);
+      io.stdout(`${c ? c.bold(m.path) : m.path}: module ${m.module}: ${c ? (m.state.length ? c.yellow(found) : c.green(found)) : found}\n`);
+      for (const s of m.state) io.stdout(`  ${m.path}:${s.line}: ${c ? c.bold(s.name) : s.name} [${s.kind}] ${s.why}\n`);
       const r = m.recommendation;
       io.stdout(`  recommendation: Py_mod_multiple_interpreters ${r.multiple_interpreters}; second exec: ${r.second_exec === 'replay' ? 'replay the first' : 'runs again'}\n`);
       for (const reason of r.reasons) io.stdout(`    - ${reason}\n`);

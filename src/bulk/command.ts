@@ -7,6 +7,7 @@
  * worktree and only a new branch ref appears. Every step done is recorded in the state file, so a
  * second run does nothing new and --resume continues after a failure.
  */
+import { packageVersion } from '../cli/version';
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveArgs, UsageError, type BulkPrArgs, type Resolved } from './args';
@@ -154,16 +155,6 @@ function newState(r: Resolved, tool: string): BulkState {
   return { version: 1, tool, settings: r.settings, args: r.recorded, run: { startedAt: new Date().toISOString(), complete: false, failed: 0 }, repos: {} };
 }
 
-function packageVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      return (require(rel) as { version: string }).version;
-    } catch {
-      /* src/bulk in a checkout, dist/src/bulk when built */
-    }
-  }
-  return 'unknown';
-}
 
 function summary(run: Run): void {
   const c = run.counts;

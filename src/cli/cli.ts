@@ -33,16 +33,8 @@ const defaultIo = (): Io => ({
   stdin: () => process.stdin,
 });
 
-export function packageVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      return (require(rel) as { version: string }).version;
-    } catch {
-      /* try the next layout: src/cli in a checkout, dist/src/cli when built */
-    }
-  }
-  return 'unknown';
-}
+export { packageVersion } from './version';
+import { jsonDocument, packageVersion } from './version';
 
 interface GlobalArgs {
   config?: string | false;
@@ -91,8 +83,34 @@ export function joinCodeValues(argv: readonly string[]): string[] {
   return out;
 }
 
-export async function main(rawArgv: string[], io: Io = defaultIo()): Promise<number> {
+export async function main(rawArgv: string[], given: Io = defaultIo()): Promise<number> {
   const argv = joinCodeValues(rawArgv);
+  // Under --json a usage error is a JSON document on stdout too (what it says on stderr, and exit 2),
+  // so a caller reading stdout is never left with nothing to parse.
+  const wantsJson = argv.includes('--json');
+  let wroteStdout = false;
+  const said: string[] = [];
+  const io: Io = {
+    ...given,
+    stdout: (s) => {
+      wroteStdout = true;
+      given.stdout(s);
+    },
+    stderr: (s) => {
+      said.push(s);
+      given.stderr(s);
+    },
+  };
+  const code = await mainWith(argv, io);
+  if (wantsJson && code === EXIT.usage && !wroteStdout) {
+    const command = (['verify', 'audit', 'bulk-pr'] as const).find((c) => argv.includes(c));
+    const error = said.join('').trim().split('\n').filter((l) => !l.startsWith('Run "pep489-codemod --help"')).join('\n').replace(/^pep489-codemod( \w+)?: /, '');
+    given.stdout(jsonDocument(command ?? 'convert', { error, exit: EXIT.usage }));
+  }
+  return code;
+}
+
+async function mainWith(argv: string[], io: Io): Promise<number> {
   const yargs = (await import('yargs/yargs')).default;
   let exitCode: number = EXIT.ok;
   let failed = false;

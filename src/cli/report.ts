@@ -1,4 +1,5 @@
 /** Turning outcomes into what the user reads: unified diffs, JSON, one line per file, a summary. */
+import { jsonDocument } from './version';
 import path from 'node:path';
 import { structuredPatch } from 'diff';
 import { colorDiffLine, type Colors } from './color';
@@ -49,6 +50,10 @@ export interface JsonExtras {
 }
 
 export function jsonReport(outcomes: readonly FileOutcome[], cwd: string, withDiff: boolean, extras: JsonExtras = {}): string {
+  return jsonDocument('convert', jsonBody(outcomes, cwd, withDiff, extras));
+}
+
+function jsonBody(outcomes: readonly FileOutcome[], cwd: string, withDiff: boolean, extras: JsonExtras): Record<string, unknown> {
   const files = outcomes.map((o) => ({
     path: displayPath(o.file, cwd),
     status: o.status,
@@ -65,7 +70,7 @@ export function jsonReport(outcomes: readonly FileOutcome[], cwd: string, withDi
     ...(extras.stat && o.status === 'changed' && { stat: (({ added, removed }) => ({ added, removed }))(fileStat(o, cwd)!) }),
     ...(extras.explain && { explain: explanation(o) }),
   }));
-  return JSON.stringify({ files, summary: summarize(outcomes) }, null, 2) + '\n';
+  return { files, summary: summarize(outcomes) };
 }
 
 /** `path:line: what happened` for a human, one line per file that was not simply skipped. */

@@ -1,5 +1,6 @@
 /** How verification results read: a matrix per module for a terminal, JSON, and one summary line. */
 
+import { jsonDocument } from '../cli/version';
 import * as path from 'node:path';
 import type { Colors } from '../cli/color';
 import { ORIGINAL_FAILS_TOO, PROBES, PROBE_TITLES, withoutCpythonSuffix, type Discovery, type ModuleVerification, type ProbeName, type ProbeResult } from './types';
@@ -120,19 +121,23 @@ export function failureReason(v: ModuleVerification): string {
 }
 
 export function jsonReport(results: ModuleVerification[], discovery: Discovery, sandbox: boolean, cwd: string): string {
-  return (
-    JSON.stringify(
-      {
-        ok: results.every((r) => r.ok),
-        sandbox,
-        pythons: {
-          found: discovery.found.map((p) => ({ exe: p.exe, version: p.version, label: p.label, freeThreaded: p.freeThreaded })),
-          skipped: discovery.skipped,
-        },
-        modules: results.map((r) => ({ ...r, sourcePath: shown(r.sourcePath, cwd) })),
-      },
-      null,
-      2,
-    ) + '\n'
-  );
+  return jsonDocument('verify', {
+    ok: results.every((r) => r.ok),
+    sandbox,
+    pythons: {
+      found: discovery.found.map((p) => ({ exe: p.exe, version: p.version, label: p.label, freeThreaded: p.freeThreaded })),
+      skipped: discovery.skipped,
+    },
+    modules: results.map(({ sourcePath, interpreters, ...r }) => ({
+      path: shown(sourcePath, cwd),
+      ...r,
+      // Each probe: `status` passed, failed or skipped (what `ok` true, false, 'skipped' meant).
+      interpreters: interpreters.map((i) => ({
+        ...i,
+        probes: Object.fromEntries(
+          Object.entries(i.probes).map(([name, { ok, ...rest }]) => [name, { status: ok === 'skipped' ? 'skipped' : ok ? 'passed' : 'failed', ...rest }]),
+        ),
+      })),
+    })),
+  });
 }
