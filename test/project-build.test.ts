@@ -16,6 +16,7 @@ import { runCli } from './cli-helpers';
 
 const WORDY = path.join(__dirname, 'projects', 'wordy');
 const DUO = path.join(__dirname, 'projects', 'duo');
+const FALLBACK = path.join(__dirname, 'projects', 'fallback');
 let scratch: string;
 let found: Interpreter[];
 let cache: string;
@@ -288,6 +289,24 @@ describe('the commands, on a project folder with no flags', () => {
     const v = runCli(['verify', ...two(), ...smoke, '.'], root, { PEP489_CODEMOD_CACHE: cache });
     expect(v.stdout).toContain('SKIP _osx (src/wordy/_osx.c): not verified, setup.py does not build it on this platform (it builds wordy._count)');
     expect(v.stdout).toContain('1 not built on this platform');
+    expect(v.code).toBe(0);
+  });
+
+  test("a package that falls back to a pure-Python twin: the subinterpreter's refusal is still read as one", () => {
+    const newer = found.filter((p) => p.minor >= 12 && !p.freeThreaded).slice(-1);
+    if (newer.length === 0) return; // subinterpreter probes need 3.12+
+    const root = copyProject(FALLBACK, 'cli-fallback');
+    const r = runCli(['--dry-run', '--verify', '--json', '--python', newer[0].exe, '--smoke', 'fb.add(2, 3) == 5', '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(r.stderr).not.toMatch(/verification failed/);
+    expect(r.code).toBe(0);
+  });
+
+  test("a package whose __init__ imports something not installed is verified in an empty package, and says so", () => {
+    const root = copyProject(DUO, 'cli-missing-dependency');
+    fs.writeFileSync(path.join(root, 'duo', '__init__.py'), 'import a_dependency_not_installed_here\nfrom duo._api import twice\n');
+    expect(runCli([...two(), '.'], root, { PEP489_CODEMOD_CACHE: cache }).code).toBe(0);
+    const v = runCli(['verify', ...two(), '--smoke', '_core.base() == 21', 'duo/_core.c'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(v.stdout).toContain("the package's __init__ imports a_dependency_not_installed_here, which is not installed here, so the module was imported in an empty package");
     expect(v.code).toBe(0);
   });
 

@@ -154,7 +154,12 @@ async function probeIn(req: ProbeRequest, soPath: string, originalSoPath: string
         }),
       ],
       // PEP489_VISIBLE: hidden paths the sandbox shows after all (the interpreter's prefix), not named as reads.
-      env: { LD_PRELOAD: path.join(at.mount('shim'), path.basename(shim)), PEP489_HIDDEN: HIDDEN_PREFIXES.join(':'), PEP489_VISIBLE: interpreterPrefixes(req.python).join(':') },
+      // Unconfined (--no-sandbox), the mounts are the host folders themselves: reading them is the probe's own.
+      env: {
+        LD_PRELOAD: path.join(at.mount('shim'), path.basename(shim)),
+        PEP489_HIDDEN: HIDDEN_PREFIXES.join(':'),
+        PEP489_VISIBLE: [...interpreterPrefixes(req.python), ...(req.libraryDirs ?? []), ...(req.sandbox ? [] : Object.values(mounts))].join(':'),
+      },
     }),
     {
       sandbox: req.sandbox,

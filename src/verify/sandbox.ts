@@ -172,12 +172,17 @@ function bwrapArgs(opts: SandboxOptions, mounts: Record<string, string>, env: Re
  * folders the module needs (mounts). A read of a hidden path fails as if it did not exist, and the
  * trace shim names it.
  */
-const SYSTEM_PATHS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/sys'];
+// /var holds system data libraries read (aspell's dictionaries are links into /var/lib/aspell,
+// dpkg's alternatives): shown, but not its mail, spools, logs and backups.
+const SYSTEM_PATHS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/sys', '/var'];
 const CREDENTIAL_FILES = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/security/opasswd'];
-const CREDENTIAL_DIRS = ['/etc/ssh', '/etc/sudoers.d', '/etc/ssl/private', '/etc/NetworkManager/system-connections'];
+const CREDENTIAL_DIRS = [
+  '/etc/ssh', '/etc/sudoers.d', '/etc/ssl/private', '/etc/NetworkManager/system-connections',
+  '/var/mail', '/var/spool', '/var/log', '/var/backups', '/var/lib/sudo', '/var/lib/private', '/var/tmp',
+];
 
 /** The paths hidden from the module's reads, for the trace shim to name (`PEP489_HIDDEN`). */
-export const HIDDEN_PREFIXES = ['/root', '/home', '/var', '/srv', '/mnt', '/media', '/run', '/opt', '/boot', '/work', ...CREDENTIAL_FILES, ...CREDENTIAL_DIRS];
+export const HIDDEN_PREFIXES = ['/root', '/home', '/srv', '/mnt', '/media', '/run', '/opt', '/boot', '/work', ...CREDENTIAL_FILES, ...CREDENTIAL_DIRS];
 
 function systemView(): string[] {
   const args: string[] = [];

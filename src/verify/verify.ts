@@ -84,6 +84,17 @@ export async function verifyModule(input: VerifyInput): Promise<ModuleVerificati
     }
   }
   const interpreters = await Promise.all(input.pythons.map((py) => verifyOn(input, py, sandbox, script)));
+  // The package's own __init__ needs something not installed here (pyqrencode's imports PIL): the
+  // module cannot be reached through it on this machine, so it is verified in an empty package.
+  const ok = interpreters.every((i) => i.ok) && interpreters.some((i) => i.probes.import.ok === true);
+  const missing = !ok && input.packageDir && input.importName ? missingDependency(interpreters, input.importName) : undefined;
+  if (missing)
+    return verifyModule({
+      ...input,
+      packageDir: undefined,
+      siblings: input.siblings?.map((s) => (s.importName.split('.')[0] === input.importName!.split('.')[0] ? { ...s, packageDir: undefined } : s)),
+      build: `${input.build ?? 'the flags given'}; the package's __init__ imports ${missing}, which is not installed here, so the module was imported in an empty package`,
+    });
   return {
     sourcePath: input.displayPath ?? input.sourcePath,
     moduleName: input.moduleName,
@@ -239,6 +250,16 @@ function probeKey(req: ProbeRequest): string {
     req.importName ?? '',
     ...(req.siblings ?? []).map((s) => `${s.importName}=${s.soPath}`),
   );
+}
+
+/** A module outside the project that importing the package needed and did not find, on every CPython that tried. */
+function missingDependency(interpreters: InterpreterVerification[], importName: string): string | undefined {
+  const top = importName.split('.')[0];
+  const names = interpreters
+    .map((i) => /No module named '([\w.]+)'/.exec(i.probes.import.detail ?? '')?.[1])
+    .filter((n): n is string => n !== undefined);
+  const first = names[0];
+  return first && names.length === interpreters.filter((i) => i.probes.import.ok !== true).length && first.split('.')[0] !== top ? first : undefined;
 }
 
 /** The folders a module's link flags load libraries from: they must be visible where it is imported. */

@@ -428,6 +428,15 @@ try:
     m = importlib.import_module(%(name)r)
     res['imported'] = True
 except BaseException as e:
+    # A package whose __init__ falls back when its extension module cannot load (fibers tries a
+    # pure-Python twin) ends with another error: the refusal that started it is the verdict.
+    cause, seen = e, set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ImportError) and 'does not support loading in subinterpreters' in str(cause):
+            e = cause
+            break
+        cause = cause.__cause__ or cause.__context__
     res['exception'] = {'type': type(e).__name__, 'msg': str(e)[:500]}
 else:
     res.update(run_smoke(m, %(name)r, %(smoke)r, %(script)r, %(script_name)r))
