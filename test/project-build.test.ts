@@ -250,7 +250,7 @@ describe('the commands, on a project folder with no flags', () => {
     expect(ok.code).toBe(0);
     fs.writeFileSync(path.join(root, 'setup.py'), 'raise SystemError("no build here")\n');
     const bad = runCli(['verify', ...two(), ...smoke, '.'], root, { PEP489_CODEMOD_CACHE: cache });
-    expect(bad.stdout).toContain('built from the flags given only: setup.py raised SystemError: no build here before calling setup()');
+    expect(bad.stdout).toContain('built from the flags given only: setup.py raised SystemError: no build here (before calling setup())');
     expect(bad.code).toBe(3);
   });
 

@@ -101,19 +101,21 @@ export class ProjectBuilds {
       const build = moduleFromDatabase(database, file);
       if (build) return { build };
     }
+    // A database that does not list the file (a moved checkout, a stale build folder) is said.
+    const unlisted = database ? `${path.basename(path.dirname(database))}/${path.basename(database)} does not list ${path.basename(file)} (a moved checkout or a stale build folder? build again to write it anew)` : undefined;
     const root = projectRoot(file);
-    if (!root) return {};
+    if (!root) return unlisted ? { problem: unlisted } : {};
     const { modules, problem } = await this.modulesOf(root);
     const holding = modules.filter((m) => m.sources.includes(file));
     const build = holding.find((m) => moduleName && m.name?.split('.').pop() === moduleName) ?? holding[0];
     if (build) return { build };
     const backend = compiledBackend(root);
-    if (backend) return { problem: `${backend} builds this project and there is no compile_commands.json to read its flags from: ${HOW_TO_WRITE_DATABASE[backend]}` };
+    if (backend) return { problem: unlisted ?? `${backend} builds this project and there is no compile_commands.json to read its flags from: ${HOW_TO_WRITE_DATABASE[backend]}` };
     if (!problem && modules.length > 0) {
       const names = modules.map((m) => m.name ?? path.basename(m.sources[0])).join(', ');
       return { notBuilt: `${path.basename(modules[0].file)} does not build it on this platform (it builds ${names})` };
     }
-    return problem ? { problem } : {};
+    return problem ? { problem } : unlisted ? { problem: unlisted } : {};
   }
 
   /**

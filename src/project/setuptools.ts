@@ -86,7 +86,23 @@ export function pyprojectExtensions(root: string): ModuleBuild[] {
 /** The inputs a setup.py's reading depends on: it is read again when one of them changes. */
 function readingKey(root: string, python: Interpreter): string {
   const inputs = ['setup.py', 'setup.cfg', 'pyproject.toml'].map((f) => hashFile(path.join(root, f)) ?? '-');
-  return hashOf('setup-v1', root, python.realExe, python.version, hashFile(CAPTURE) ?? '', ...inputs);
+  // What else setup.py reads is unknown (rapidjson's version.txt, a submodule's folder): the
+  // project folder's own entries, by size and time, stand for it; a change there reads it again.
+  let listing = '';
+  try {
+    listing = fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((e) => !e.name.startsWith('.') && e.name !== 'build' && e.name !== 'dist')
+      .map((e) => {
+        const st = fs.statSync(path.join(root, e.name), { throwIfNoEntry: false });
+        return `${e.name}:${st?.size ?? '-'}:${st?.mtimeMs ?? '-'}`;
+      })
+      .sort()
+      .join('|');
+  } catch {
+    listing = '?';
+  }
+  return hashOf('setup-v2', root, python.realExe, python.version, hashFile(CAPTURE) ?? '', listing, ...inputs);
 }
 
 /**
@@ -120,7 +136,7 @@ export async function setupPyExtensions(root: string, python: Interpreter, opts:
       extra_objects: e.extra_objects?.map(back),
     }));
     const problem =
-      out.error && extensions.length === 0 ? `setup.py raised ${out.error} before calling setup()` : out.called === 0 ? 'setup.py never called setup()' : undefined;
+      out.error && extensions.length === 0 ? `setup.py raised ${out.error.replace(/[.\s]+$/, '')} (before calling setup())` : out.called === 0 ? 'setup.py never called setup()' : undefined;
     reading = { extensions, ...(problem && { problem }), ...(out.notes?.length && { notes: out.notes }) };
     // A failed reading is not kept: what made it fail (a missing submodule, a package not installed)
     // may change without setup.py changing.

@@ -258,8 +258,10 @@ function originalFor(file: string, args: VerifyCommandArgs, cwd: string, scratch
 
 async function runJobs(jobs: Job[], options: VerifyOptions, discovery: Discovery, cwd: string, io: CommandIo): Promise<ModuleVerification[]> {
   if (options.compileCommands && !fs.existsSync(path.resolve(cwd, options.compileCommands))) throw new UsageError(`--compile-commands ${options.compileCommands}: no such file`);
+  // setup.py is read with whichever CPython has setuptools, not only those chosen to verify with.
+  const everyPython = options.python?.length ? [...discovery.found, ...(await discoverPythons({ cache: options.cache })).found] : discovery.found;
   const builds = new ProjectBuilds({
-    pythons: discovery.found,
+    pythons: everyPython,
     sandbox: options.sandbox !== false,
     cache: options.cache !== false,
     compileCommands: options.compileCommands && path.resolve(cwd, options.compileCommands),

@@ -112,9 +112,14 @@ export function failureReason(v: ModuleVerification): string {
   for (const [label, text] of first) grouped.set(text, [...(grouped.get(text) ?? []), label]);
   const parts = [...grouped].map(([text, on]) => `${on.length === v.interpreters.length && on.length > 1 ? 'every CPython' : on.join(', ')}: ${text}`);
   if (parts.length === 0) {
-    const skipped = v.interpreters.find((i) => i.probes.build.ok === 'skipped' || i.probes.import.ok === 'skipped');
-    const detail = skipped && (skipped.probes.build.ok === 'skipped' ? skipped.probes.build.detail : skipped.probes.import.detail);
-    return `verification failed: no CPython here builds and imports it${skipped ? ` (${skipped.python.label}: ${detail})` : ''}`;
+    // Why each CPython was left out, the same reason said once with the CPythons it holds for.
+    const why = new Map<string, string[]>();
+    for (const i of v.interpreters) {
+      const detail = i.probes.build.ok === 'skipped' ? i.probes.build.detail : i.probes.import.ok === 'skipped' ? i.probes.import.detail : undefined;
+      if (detail) why.set(withoutCpythonSuffix(detail), [...(why.get(withoutCpythonSuffix(detail)) ?? []), i.python.label]);
+    }
+    const said = [...why].slice(0, 2).map(([d, on]) => `${on.join(', ')}: ${d}`);
+    return `verification failed: no CPython here builds and imports it${said.length ? ` (${said.join('; ')}${why.size > 2 ? '; ...' : ''})` : ''}`;
   }
   const head = parts.slice(0, 3).join('; ');
   return `verification failed: ${head}${parts.length > 3 ? `; and ${parts.length - 3} more interpreter(s)` : ''}`;
