@@ -69,7 +69,7 @@ describe('--report', () => {
 });
 
 describe('--sarif', () => {
-  test('SARIF 2.1.0: a result per refusal at its line, a note per converted module, the rules described', () => {
+  test('SARIF 2.1.0: a result per refusal at its line, converted modules listed (not alerts), the rules described', () => {
     const dir = repo();
     // Run from a subfolder: URIs stay relative to the repository root.
     const r = runCli(['--dry-run', '--sarif', '../scan.sarif', '.'], path.join(dir, 'ext'));
@@ -96,14 +96,15 @@ describe('--sarif', () => {
     // Line 14 is the PyState_FindModule call.
     expect(fs.readFileSync(path.join(dir, 'ext/state.c'), 'utf8').split('\n')[13]).toContain('PyState_FindModule');
 
-    const [spam] = byUri('ext/spam.c');
-    expect(spam).toMatchObject({ ruleId: 'converted-to-multi-phase', level: 'note' });
-    const spamLine = spam.locations[0].physicalLocation.region.startLine;
-    expect(fs.readFileSync(path.join(dir, 'ext/spam.c'), 'utf8').split('\n')[spamLine - 1]).toMatch(/PyInit_textbook_spam/);
-    expect(byUri('ext/min.c')).toHaveLength(1);
+    // Converted modules are no alerts: one module must not be one code-scanning alert.
+    expect(byUri('ext/spam.c')).toHaveLength(0);
+    const spam = run.properties.converted.find((c: { path: string }) => c.path === 'ext/spam.c');
+    expect(spam).toMatchObject({ module: 'textbook_spam', declares: 'Py_mod_multiple_interpreters not-supported, Py_mod_gil used' });
+    expect(fs.readFileSync(path.join(dir, 'ext/spam.c'), 'utf8').split('\n')[spam.line - 1]).toMatch(/PyInit_textbook_spam/);
+    expect(run.properties.converted.map((c: { path: string }) => c.path).sort()).toEqual(['ext/min.c', 'ext/spam.c']);
     expect(byUri('ext/done.c')).toHaveLength(0);
     expect(byUri('ext/plain.c')).toHaveLength(0);
-    expect(run.results).toHaveLength(3);
+    expect(run.results).toHaveLength(1);
   });
 
   test('a file that cannot be read is an error-level result', () => {

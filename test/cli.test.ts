@@ -177,6 +177,15 @@ describe('slot options', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('tzmod.c:15: refused: setup_tz (tz.c, line 3) releases the module it is given (Py_DECREF(module), line 7)');
     expect(snapshot(dir)).toEqual(before);
+    // In SARIF the release to change is a related location, in the file it is in.
+    const sarifDir = tempDir();
+    runCli(['--dry-run', '--sarif', path.join(sarifDir, 'out.sarif'), 'tzmod.c'], dir);
+    const [result] = JSON.parse(fs.readFileSync(path.join(sarifDir, 'out.sarif'), 'utf8')).runs[0].results;
+    expect(result.locations[0].physicalLocation.region.startLine).toBe(15);
+    expect(result.relatedLocations).toEqual([
+      expect.objectContaining({ physicalLocation: expect.objectContaining({ region: { startLine: 7 } }), message: { text: 'the release to remove: Py_DECREF(module)' } }),
+    ]);
+    expect(result.relatedLocations[0].physicalLocation.artifactLocation.uri).toMatch(/tz\.c$/);
     // Without the release next door it converts.
     fs.writeFileSync(path.join(dir, 'tz.c'), fs.readFileSync(path.join(dir, 'tz.c'), 'utf8').replace('        Py_DECREF(module);\n', ''));
     expect(runCli(['tzmod.c'], dir).code).toBe(0);

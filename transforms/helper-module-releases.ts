@@ -95,6 +95,7 @@ function refuseReleasesNextDoor(ctx: TransformContext, moduleVar: string): void 
         refuse(
           `${name} (${path.basename(other.path)}, line ${line(other.fn)}) releases the module it is given (${release.text}, line ${line(release)}); after the conversion exec only borrows the module, so remove that release (returning the error is enough) and convert again`,
           call,
+          [{ file: other.path, line: line(release), message: `the release to remove: ${release.text}` }],
         );
     }
   }
@@ -117,7 +118,9 @@ export const helperModuleReleases: Transform = {
       const where = `${c.name} (line ${line(c.fn)}) releases the module it is given (${first.text}, line ${line(first)})`;
       const stray = alwaysGivenTheModule(ctx, c, all, moduleVar);
       if (stray)
-        refuse(`${where}, and is also used at line ${line(stray)} with something else; after the conversion exec only borrows the module: convert it by hand`, first);
+        refuse(`${where}, and is also used at line ${line(stray)} with something else; after the conversion exec only borrows the module: convert it by hand`, first, [
+          { line: line(stray), message: `${c.name} given something other than the module` },
+        ]);
       if (ofType(body, 'assignment_expression').some((a) => isIdentifier(field(a, 'left'), c.param)))
         refuse(`${where} after assigning to ${c.param}; convert it by hand`, first);
       for (const call of releases) {

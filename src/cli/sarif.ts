@@ -1,9 +1,11 @@
 /**
  * `--sarif <file>`: the run as SARIF 2.1.0, for GitHub code scanning (and any SARIF viewer). One
  * result per refusal (level `warning`: the code is fine, it needs converting by hand) or failure
- * (level `error`: the file could not be read or written, or its conversion failed --verify), at the line of the construct that caused it;
- * one `note` per converted module, at its `PyInit_<name>`. File URIs are relative to the repository
- * root (the nearest folder above the current one with a `.git`), under `%SRCROOT%`.
+ * (level `error`: the file could not be read or written, or its conversion failed --verify), at the line of the construct that caused it,
+ * with `relatedLocations` for the code the user must change where that is elsewhere (a helper's
+ * release in a file beside it). Converted modules are not alerts: they are listed in the run's
+ * `properties.converted`, at their `PyInit_<name>`. File URIs are relative to the repository root
+ * (the nearest folder above the current one with a `.git`), under `%SRCROOT%`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,15 +66,15 @@ export function sarifReport(
   }));
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const results: Result[] = [];
-  const at = (o: FileOutcome, line: number | undefined): Result['locations'] => [
-    {
-      physicalLocation: {
-        // A file outside the repository has an absolute URI, which a base would only confuse.
-        artifactLocation: ((uri) => (/^file:/.test(uri) ? { uri } : { uri, uriBaseId: SRCROOT }))(relativeUri(o.file, root)),
-        ...(line !== undefined && line >= 1 && { region: { startLine: line } }),
-      },
+  const converted: { path: string; module?: string; line?: number; declares?: string }[] = [];
+  const location = (file: string, line: number | undefined) => ({
+    physicalLocation: {
+      // A file outside the repository has an absolute URI, which a base would only confuse.
+      artifactLocation: ((uri) => (/^file:/.test(uri) ? { uri } : { uri, uriBaseId: SRCROOT }))(relativeUri(file, root)),
+      ...(line !== undefined && line >= 1 && { region: { startLine: line } }),
     },
-  ];
+  });
+  const at = (o: FileOutcome, line: number | undefined): Result['locations'] => [location(o.file, line)];
   for (const o of outcomes) {
     if (o.status === 'failed') {
       const ruleId = failureRule(o);
@@ -84,16 +86,17 @@ export function sarifReport(
         level: failure ? 'error' : 'warning',
         message: { text: `${module}${failure ? '' : 'not converted to multi-phase init: '}${o.reason ?? 'failed'}` },
         locations: at(o, o.line),
+        ...(o.related?.length && {
+          relatedLocations: o.related.map((r, id) => ({ id, ...location(r.file ?? o.file, r.line), message: { text: r.message } })),
+        }),
       });
     } else if (o.status === 'changed') {
       const d = o.declared;
-      const declares = d ? `; it declares Py_mod_multiple_interpreters ${d.interpreters} and Py_mod_gil ${d.gil}` : '';
-      results.push({
-        ruleId: CONVERTED.id,
-        ruleIndex: index.get(CONVERTED.id),
-        level: 'note',
-        message: { text: `module ${o.module} ${opts.dryRun ? 'can be' : 'was'} converted to multi-phase init (PEP 489)${declares}` },
-        locations: at(o, initLine(o)),
+      converted.push({
+        path: relativeUri(o.file, root),
+        module: o.module,
+        line: initLine(o),
+        ...(d && { declares: `Py_mod_multiple_interpreters ${d.interpreters}, Py_mod_gil ${d.gil}` }),
       });
     }
   }
@@ -106,6 +109,8 @@ export function sarifReport(
         originalUriBaseIds: { [SRCROOT]: { uri: fileUri(root) } },
         columnKind: 'utf16CodeUnits',
         results,
+        // What was (or, with --dry-run, can be) converted: not alerts, so one module is not one alert.
+        properties: { converted, dryRun: opts.dryRun },
       },
     ],
   };

@@ -19,7 +19,7 @@ import type { ConvertOptions, GilChoice, InterpretersChoice } from './options';
 import { getParser, Lang, langForPath, Node, parseProblems, parseWith } from '../c/parse';
 import type { SiblingSource } from '../c/sibling-sources';
 import type { Parser, Tree } from 'web-tree-sitter';
-import { Refusal } from './refusal';
+import { type RelatedLocation, Refusal } from './refusal';
 import { detectEol, lineOf } from '../c/text';
 import { readsNoWorse } from '../c/readable-tree';
 import type { TransformContext, TransformMeta } from './transform';
@@ -60,6 +60,8 @@ export interface EngineResult {
    * function that holds the init's code, and the one the slot names.
    */
   replay?: { reason: string; exec: string; slot: string };
+  /** For a refusal: the code the user must change, where it is not the refusal's own line (SARIF relatedLocations). */
+  related?: RelatedLocation[];
   /** The isolation audit of the file (see `pep489-codemod audit`). */
   audit?: { state: StateFinding[]; recommendation: Recommendation };
 }
@@ -311,7 +313,16 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
   } catch (e) {
     // A refusal while finding the init still names the module when the text does.
     module ??= /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
-    if (e instanceof Refusal) return { status: 'failed', module, reason: e.reason, line: originalLine(e.line), rule: e.rule ?? rule };
+    if (e instanceof Refusal)
+      return {
+        status: 'failed',
+        module,
+        reason: e.reason,
+        line: originalLine(e.line),
+        rule: e.rule ?? rule,
+        // Lines in this file map back through the preparations; lines in other files stay as they are.
+        ...(e.related && { related: e.related.map((r) => (r.file ? r : { ...r, line: originalLine(r.line) ?? r.line })) }),
+      };
     if (e instanceof OverlappingEditsError)
       return { status: 'failed', module, reason: `internal error: ${e.message}; please report it`, rule };
     throw e;
