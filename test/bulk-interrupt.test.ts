@@ -83,3 +83,31 @@ test('Ctrl-C while a worktree exists removes it, leaves the checkout and refs as
   expect(snapshot(repo, sb.env)).toEqual(before);
   expectNoWorktree(repo, sb.env);
 });
+
+test('killed outright (SIGKILL): --resume removes the worktree and the half-made branch the dead run left, and finishes', async () => {
+  const repo = project();
+  const before = snapshot(repo, sb.env);
+  const marker = path.join(sb.dir, 'verifying');
+  const { child, done } = launch([repo, '--out', sb.out], { BULK_HANG_MARKER: marker });
+  await waitFor(() => fs.existsSync(marker), 30000);
+  child.kill('SIGKILL');
+  await done;
+  // Nothing ran to clean up: the worktree is still registered, and the lock file is there.
+  expect(git(repo, ['worktree', 'list', '--porcelain'], sb.env).split('\n').filter((l) => l.startsWith('worktree '))).toHaveLength(2);
+  // As if it had died between making a branch and recording it: a commit on the base, made with bulk-pr's message.
+  const base = git(repo, ['rev-parse', 'main'], sb.env).trim();
+  const tree = git(repo, ['rev-parse', 'main^{tree}'], sb.env).trim();
+  const commit = git(repo, ['commit-tree', tree, '-p', base, '-m', 'half made'], sb.env).trim();
+  git(repo, ['update-ref', '-m', 'pep489-codemod bulk-pr: Convert minimal to multi-phase init', 'refs/heads/pep489/minimal', commit, ''], sb.env);
+
+  const resumed = await launch(['--out', sb.out, '--resume']).done;
+  expect(resumed.stderr).toBe('');
+  expect(resumed.code).toBe(0);
+  expect(resumed.stdout).toContain('removed 1 temporary worktree(s) an interrupted run left');
+  expect(resumed.stdout).toContain(`removed pep489/minimal (${commit.slice(0, 10)}), which an interrupted run made without recording it; making it again`);
+  const made = branches(repo, sb.env, 'refs/heads/pep489/');
+  expect(Object.keys(made).sort()).toEqual(['pep489/minimal', 'pep489/textbook_spam']);
+  expect(made['pep489/minimal']).not.toBe(commit);
+  expect(snapshot(repo, sb.env)).toEqual(before);
+  expectNoWorktree(repo, sb.env);
+});

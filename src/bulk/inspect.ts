@@ -123,10 +123,30 @@ export async function branchStatus(run: Run, top: string, base: string, b: Branc
     if (remote) return { conflict: `${run.r.remote} already has a branch ${b.name} (at ${short(remote)}); delete it there, or use another --branch-prefix` };
     return { todo: true };
   }
-  if (!rec) return { conflict: `branch ${b.name} already exists (at ${short(tip)}) and the state file does not record making it; delete it, or use another --branch-prefix` };
+  if (!rec) {
+    // Made by a run killed between creating the branch and recording it: the branch's only reflog
+    // entry is bulk-pr's creation, on a commit whose parent is the base. Ours to remove and redo.
+    if (await halfMade(run, top, b.name, tip, base)) {
+      if (run.r.dryRun) {
+        run.io.stdout(`  would remove ${b.name} (${short(tip)}), which an interrupted run made without recording it, and make it again\n`);
+        return { todo: true };
+      }
+      await run.git.text(top, ['update-ref', '-d', `refs/heads/${b.name}`, tip]);
+      run.io.stdout(`  removed ${b.name} (${short(tip)}), which an interrupted run made without recording it; making it again\n`);
+      return { todo: true };
+    }
+    return { conflict: `branch ${b.name} already exists (at ${short(tip)}) and the state file does not record making it; delete it, or use another --branch-prefix` };
+  }
   if (tip !== rec.commit) return { todo: false, note: `moved since bulk-pr made it (now ${short(tip)}); left as it is` };
   const older = rec.baseCommit !== base ? `, made from an earlier tip ${short(rec.baseCommit)} (delete the branch to redo it)` : '';
   return { todo: false, note: `at ${short(tip)}${older}` };
+}
+
+async function halfMade(run: Run, top: string, name: string, tip: string, base: string): Promise<boolean> {
+  const log = (await run.git.maybe(top, ['reflog', 'show', '--format=%H %gs', `refs/heads/${name}`])) ?? '';
+  const entries = log.split('\n').filter(Boolean);
+  if (entries.length !== 1 || !entries[0].startsWith(`${tip} pep489-codemod bulk-pr: `)) return false;
+  return (await run.git.maybe(top, ['rev-parse', '-q', '--verify', `${tip}^`])) === base;
 }
 
 export function repoRecord(run: Run, repo: string, key: string, folder: string): RepoState {

@@ -116,6 +116,9 @@ export async function processRepo(run: Run, repo: string): Promise<void> {
   if (todo.length > 0) {
     const who = await identity(git, f.top);
     if (!who.ok) throw new Error(who.reason);
+    // What a run killed outright (SIGKILL) left behind is removed first.
+    const stale = await run.worktrees.removeStale(f.top);
+    if (stale) io.stdout(`  removed ${stale} temporary worktree(s) an interrupted run left\n`);
     const wt = await run.worktrees.add(f.top, f.base.commit, f.folder);
     try {
       for (const b of todo) {

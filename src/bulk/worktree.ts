@@ -24,6 +24,9 @@ export class Worktrees {
   /** Adds a worktree of `repo` detached at `commit`; its folder is named after `label`. */
   async add(repo: string, commit: string, label: string): Promise<string> {
     const tmp = fs.mkdtempSync(path.join(this.tmpRoot, 'pep489-bulk-'));
+    // Whose it is: a run killed with SIGKILL cleans up nothing, and the next run removes what a
+    // dead process left (removeStale), never a live run's.
+    fs.writeFileSync(path.join(tmp, OWNER_FILE), String(process.pid));
     const dir = path.join(tmp, label.replace(/[^\w.-]/g, '_') || 'repo');
     // Registered before git runs, so a Ctrl-C during the checkout still cleans up.
     this.live.set(dir, { repo, tmp });
@@ -56,6 +59,34 @@ export class Worktrees {
   }
 
   /**
+   * Removes the worktrees of `repo` that an earlier run killed outright (SIGKILL, a crash) left:
+   * only bulk-pr's own (in a `pep489-bulk-` folder whose owner process is gone). Returns how many.
+   */
+  async removeStale(repo: string): Promise<number> {
+    const listing = (await this.git.maybe(repo, ['worktree', 'list', '--porcelain'])) ?? '';
+    let removed = 0;
+    for (const line of listing.split('\n')) {
+      const dir = /^worktree (.*)$/.exec(line)?.[1];
+      if (!dir) continue;
+      const tmp = path.dirname(dir);
+      if (!path.basename(tmp).startsWith('pep489-bulk-') || this.live.has(dir)) continue;
+      let owner = 0;
+      try {
+        owner = Number(fs.readFileSync(path.join(tmp, OWNER_FILE), 'utf8').trim());
+      } catch {
+        // No owner file: made before runs recorded one, and no run is making it now.
+      }
+      if (owner > 0 && processAlive(owner)) continue;
+      if (fs.existsSync(dir)) await this.git.raw(repo, ['worktree', 'remove', '--force', '--force', dir]);
+      this.forget(dir, { repo, tmp });
+      // A folder git no longer had: its entry under .git/worktrees is the one pointing at it.
+      removeAdminEntry(repo, dir);
+      removed++;
+    }
+    return removed;
+  }
+
+  /**
    * Deletes the folder and, if git did not, the worktree's entry under .git/worktrees (read from the
    * worktree's own .git file): only that entry, never a `git worktree prune` of the user's others.
    */
@@ -69,6 +100,35 @@ export class Worktrees {
     }
     fs.rmSync(live.tmp, { recursive: true, force: true });
     this.live.delete(dir);
+  }
+}
+
+const OWNER_FILE = 'owner.pid';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Deletes the `.git/worktrees/<id>` entry whose gitdir names `dir`'s .git, if there is one. */
+function removeAdminEntry(repo: string, dir: string): void {
+  let admin: string;
+  try {
+    admin = path.join(execFileSync('git', ['rev-parse', '--git-common-dir'], { cwd: repo, encoding: 'utf8' }).trim(), 'worktrees');
+    if (!path.isAbsolute(admin)) admin = path.join(repo, admin);
+  } catch {
+    return;
+  }
+  for (const id of fs.existsSync(admin) ? fs.readdirSync(admin) : []) {
+    try {
+      if (fs.readFileSync(path.join(admin, id, 'gitdir'), 'utf8').trim() === path.join(dir, '.git')) fs.rmSync(path.join(admin, id), { recursive: true, force: true });
+    } catch {
+      // Not a worktree entry.
+    }
   }
 }
 
