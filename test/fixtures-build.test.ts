@@ -89,7 +89,7 @@ describe.each(cases.map((c) => [c.name, c] as const))('fixture %s', (_name, c) =
       displayPath: `fixtures/${c.name}/${path.basename(c.outputPath ?? c.inputPath)}`,
       // A cached verdict would prove nothing about this run.
       cache: false,
-    });
+    }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
     const failures = result.interpreters.flatMap((i) =>
       Object.entries(i.probes)
         .filter(([, r]) => r.ok === false)
