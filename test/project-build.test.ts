@@ -102,6 +102,22 @@ describe('setup.py', () => {
     expect(problem).toMatch(/setup\.py raised ModuleNotFoundError/);
   });
 
+  test('a header setup.py writes before setup() is kept for the build, and said', async () => {
+    const root = copyProject(WORDY, 'generates');
+    fs.rmSync(path.join(root, 'src/include/tally.h'));
+    const setup = fs.readFileSync(path.join(root, 'setup.py'), 'utf8');
+    fs.writeFileSync(
+      path.join(root, 'setup.py'),
+      `open("src/include/tally.h", "w").write("#include <stddef.h>\\nsize_t tally_words(const char *s);\\n")\n${setup}`,
+    );
+    const { build } = await new ProjectBuilds({ pythons: found, sandbox: true, cache: false }).forSource(path.join(root, 'src/wordy/_count.c'), '_count');
+    expect(build?.note).toBe('setup.py writes src/include/tally.h');
+    const generated = build!.includeDirs.find((d) => fs.existsSync(path.join(d, 'tally.h')));
+    expect(generated).toBeDefined();
+    expect(fs.readFileSync(path.join(generated!, 'tally.h'), 'utf8')).toContain('size_t tally_words');
+    expect(fs.existsSync(path.join(root, 'src/include/tally.h'))).toBe(false);
+  });
+
   test('a setup.py that writes a file before setup() is read, in a copy: the project is left as it was', async () => {
     const root = copyProject(WORDY, 'writes');
     const setup = fs.readFileSync(path.join(root, 'setup.py'), 'utf8');

@@ -113,7 +113,11 @@ function readingKey(root: string, python: Interpreter): string {
 export async function setupPyExtensions(root: string, python: Interpreter, opts: { sandbox: boolean; cache: boolean }): Promise<SetuptoolsReading> {
   const file = path.join(root, 'setup.py');
   const key = readingKey(root, python);
-  const cached = opts.cache ? readJson<{ extensions: ExtensionSpec[]; problem?: string; notes?: string[] }>(path.join(entryDir('setup', key), 'reading.json')) : undefined;
+  const cached = opts.cache
+    ? readJson<{ extensions: ExtensionSpec[]; problem?: string; notes?: string[]; generated?: string[] }>(path.join(entryDir('setup', key), 'reading.json'))
+    : undefined;
+  // Files setup.py writes before setup() (a config header): kept beside the reading, found by the build.
+  const generatedRoot = path.join(entryDir('setup', key), 'generated');
   let reading = cached;
   if (!reading) {
     const result = await runSandboxed(
@@ -125,7 +129,20 @@ export async function setupPyExtensions(root: string, python: Interpreter, opts:
       const why = result.timedOut ? 'it ran for more than 60 s' : (result.stderr.trim().split('\n').pop() ?? `exit code ${result.exitCode}`);
       return { modules: [], problem: `setup.py could not be read: ${why}` };
     }
-    const out = JSON.parse(line.slice(MARK.length)) as { root: string; extensions: ExtensionSpec[]; called: number; error: string | null; notes?: string[] };
+    const out = JSON.parse(line.slice(MARK.length)) as {
+      root: string;
+      extensions: ExtensionSpec[];
+      called: number;
+      error: string | null;
+      notes?: string[];
+      generated?: { path: string; data: string }[];
+    };
+    for (const g of out.generated ?? []) {
+      const target = path.join(generatedRoot, g.path);
+      if (!target.startsWith(generatedRoot + path.sep)) continue;
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, Buffer.from(g.data, 'base64'));
+    }
     // Paths setup.py made absolute point into the sandbox's view of the project: map them back.
     const back = (p: string) => (p.startsWith(out.root + '/') || p === out.root ? root + p.slice(out.root.length) : p);
     const extensions = out.extensions.map((e) => ({
@@ -137,11 +154,32 @@ export async function setupPyExtensions(root: string, python: Interpreter, opts:
     }));
     const problem =
       out.error && extensions.length === 0 ? `setup.py raised ${out.error.replace(/[.\s]+$/, '')} (before calling setup())` : out.called === 0 ? 'setup.py never called setup()' : undefined;
-    reading = { extensions, ...(problem && { problem }), ...(out.notes?.length && { notes: out.notes }) };
+    const generated = (out.generated ?? []).map((g) => g.path);
+    reading = { extensions, ...(problem && { problem }), ...(out.notes?.length && { notes: out.notes }), ...(generated.length && { generated }) };
     // A failed reading is not kept: what made it fail (a missing submodule, a package not installed)
     // may change without setup.py changing.
     if (opts.cache && !problem) writeJsonAtomic(path.join(entryDir('setup', key), 'reading.json'), reading);
   }
   const notes = reading.notes ?? [];
-  return { modules: reading.extensions.map((e) => ({ ...toBuild(e, root, file), ...(notes.length && { note: `setup.py: ${notes.join('; ')}` }) })), ...(reading.problem && { problem: reading.problem }) };
+  const generated = (reading.generated ?? []).filter((g) => fs.existsSync(path.join(generatedRoot, g)));
+  return {
+    modules: reading.extensions.map((e) => withGenerated({ ...toBuild(e, root, file), ...(notes.length && { note: `setup.py: ${notes.join('; ')}` }) }, root, generatedRoot, generated)),
+    ...(reading.problem && { problem: reading.problem }),
+  };
+}
+
+/**
+ * A build that sees what setup.py wrote before setup(): the generated copies' folders join the
+ * include folders (after the project's own), and a listed source that exists only as written by
+ * setup.py is compiled from its copy.
+ */
+function withGenerated(b: ModuleBuild, root: string, generatedRoot: string, generated: readonly string[]): ModuleBuild {
+  if (generated.length === 0) return b;
+  const dirs = [...new Set([generatedRoot, ...generated.map((g) => path.join(generatedRoot, path.dirname(g)))])];
+  const sources = b.sources.map((s) => {
+    const rel = path.relative(root, s);
+    return !fs.existsSync(s) && generated.includes(rel) ? path.join(generatedRoot, rel) : s;
+  });
+  const said = `setup.py writes ${generated.map((g) => g).join(', ')}`;
+  return { ...b, sources, includeDirs: [...b.includeDirs, ...dirs], note: b.note ? `${b.note}; ${said}` : said };
 }

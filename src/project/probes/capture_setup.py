@@ -144,13 +144,45 @@ def main():
     work = tempfile.mkdtemp(prefix="pep489-setup-")
     project = os.path.join(work, "project")
     try:
-        shutil.copytree(os.path.abspath(sys.argv[1]), project, symlinks=True, ignore=shutil.ignore_patterns(*SKIP))
-        run(project)
+        source = os.path.abspath(sys.argv[1])
+        shutil.copytree(source, project, symlinks=True, ignore=shutil.ignore_patterns(*SKIP))
+        run(project, source)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(project):
+# C and C++ files a setup.py may write before setup() (a config header, a generated source).
+GENERATED = (".h", ".hh", ".hpp", ".hxx", ".inc", ".c", ".cc", ".cpp", ".cxx")
+GENERATED_LIMIT = 4 * 1024 * 1024
+
+
+def generated_files(project, source):
+    """The C/C++ files the run of setup.py wrote or changed in the copy, base64, up to a limit."""
+    import base64
+    out, total = [], 0
+    for root, dirs, files in os.walk(project):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.endswith(GENERATED):
+                continue
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, project)
+            with open(path, "rb") as f:
+                data = f.read()
+            try:
+                with open(os.path.join(source, rel), "rb") as f:
+                    if f.read() == data:
+                        continue
+            except OSError:
+                pass
+            total += len(data)
+            if total > GENERATED_LIMIT:
+                return out
+            out.append({"path": rel, "data": base64.b64encode(data).decode("ascii")})
+    return out
+
+
+def run(project, source):
     os.chdir(project)
     sys.path.insert(0, project)
     install_stand_ins()
@@ -178,7 +210,8 @@ def run(project):
                 notes.append("its own build_ext could not be run (%s): what it adds while building is not seen" % why)
         for ext in exts:
             extensions.append(describe(ext))
-    sys.stdout.write(MARK + json.dumps({"root": project, "extensions": extensions, "called": len(captured), "error": error, "notes": notes}) + "\n")
+    generated = generated_files(project, source)
+    sys.stdout.write(MARK + json.dumps({"root": project, "extensions": extensions, "called": len(captured), "error": error, "notes": notes, "generated": generated}) + "\n")
 
 
 def run_build_ext(kwargs, custom):
