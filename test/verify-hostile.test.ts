@@ -55,6 +55,11 @@ test('an endless loop is killed and reported within 90 seconds with the default 
   for (const c of column(v, 'reimport')) expect(c.ok).toBe('skipped');
 });
 
+test('a fork bomb is named as one, and every process it started goes with its step', async () => {
+  const v = await verify('fork_bomb', { timeoutS: 3 });
+  for (const c of column(v, 'import')) expect(c.detail).toMatch(/^timed out after 3s with \d+ processes running: a fork bomb/);
+});
+
 test('a Py_DECREF(m) on an error path only fault injection reaches is caught', async () => {
   const v = await verify('decref_error_path');
   expect(v.ok).toBe(false);

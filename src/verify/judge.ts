@@ -64,9 +64,16 @@ export function judge(run: ProbeRun, py: Interpreter, expect: Expectation | unde
   return out;
 }
 
+/** More processes than this in one probe step at its deadline is a fork bomb, not a slow import. */
+const FORK_BOMB = 64;
+
 /** A step's child that did not report: timed out, crashed, exited, or the probe itself failed. */
 export function fate(facts: ChildFate): string | undefined {
-  if (facts.timeout !== undefined) return `timed out after ${facts.timeout}s`;
+  if (facts.timeout !== undefined) {
+    // Hundreds of processes at the deadline: it forked without end, which is what to say.
+    const n = typeof facts.processes === 'number' ? facts.processes : 0;
+    return n > FORK_BOMB ? `timed out after ${facts.timeout}s with ${n} processes running: a fork bomb (it kept creating processes)` : `timed out after ${facts.timeout}s`;
+  }
   if (facts.crash) return `crashed with ${facts.crash}${logHint(facts.log)}`;
   if (facts.exited !== undefined) return `the process exited with status ${facts.exited}${logHint(facts.log)}`;
   if (facts.probe_error) return `probe error: ${facts.probe_error}`;

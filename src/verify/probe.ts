@@ -34,6 +34,8 @@ export interface ExcFacts {
 /** What happened to a step's child when it did not report normally. */
 export interface ChildFate {
   timeout?: number;
+  /** With a timeout: how many processes the step had running then. */
+  processes?: number;
   crash?: string;
   exited?: number;
   log?: string;

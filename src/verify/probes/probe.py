@@ -183,6 +183,8 @@ def start_child(label, fn, timeout=None):
     if pid == 0:  # child
         code = 0
         try:
+            # Its own process group: a step that times out goes with everything it started.
+            os.setpgid(0, 0)
             os.close(r)
             log = os.open(h["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(log, 1)
@@ -203,6 +205,22 @@ def start_child(label, fn, timeout=None):
     return h
 
 
+def group_size(pgid):
+    """How many processes are in the step's process group (a fork bomb is named by it)."""
+    n = 0
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return 0
+    for p in pids:
+        try:
+            if os.getpgid(int(p)) == pgid:
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
 def finish_child(h):
     """Waits for a child's report until its deadline; returns it, or what happened to the child instead."""
     chunks, timed_out, r = [], False, h["r"]
@@ -219,11 +237,20 @@ def finish_child(h):
             break
         chunks.append(data)
     os.close(r)
+    processes = 0
     if timed_out:
-        os.kill(h["pid"], signal.SIGKILL)
+        processes = group_size(h["pid"])
+        try:
+            os.killpg(h["pid"], signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.kill(h["pid"], signal.SIGKILL)
+        except OSError:
+            pass
     _, status = os.waitpid(h["pid"], 0)
     if timed_out:
-        out = {"timeout": h["timeout"]}
+        out = {"timeout": h["timeout"], "processes": processes}
     elif os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         try:
