@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { moduleFromDatabase } from '../src/project/compile-db';
+import { moduleFromDatabase, modulesFromDatabase } from '../src/project/compile-db';
 import { ProjectBuilds } from '../src/project/discover';
 import { pyprojectExtensions } from '../src/project/setuptools';
 import { discoverPythons } from '../src/verify/pythons';
@@ -226,6 +226,14 @@ test("the libraries a target links come from the build.ninja beside the database
     ].join('\n'),
   );
   expect(moduleFromDatabase(database, path.join(root, 'src', 'mesonmod.c'))?.link).toEqual(['/usr/lib/x86_64-linux-gnu/libcairo.so', '-lm']);
+  // Meson's install plan names the module by where it is installed: pkg.mesonmod.
+  fs.mkdirSync(path.join(build, 'meson-info'));
+  fs.writeFileSync(
+    path.join(build, 'meson-info', 'intro-install_plan.json'),
+    JSON.stringify({ targets: { [path.join(build, 'mesonmod.cpython-312-x86_64-linux-gnu.so')]: { destination: '{py_platlib}/pkg/mesonmod.cpython-312-x86_64-linux-gnu.so', tag: 'runtime' } } }),
+  );
+  expect(moduleFromDatabase(database, path.join(root, 'src', 'mesonmod.c'))?.name).toBe('pkg.mesonmod');
+  expect(modulesFromDatabase(database).map((m) => [m.name, m.sources])).toEqual([['pkg.mesonmod', [path.join(root, 'src', 'mesonmod.c')]]]);
   expect(moduleFromDatabase(database, path.join(root, 'src', 'cmakemod.c'))?.link).toEqual([
     '-Wl,-rpath,/opt/foo/lib',
     path.join(build, 'libfoo.so.1.2'),

@@ -128,6 +128,38 @@ function linkFlags(database: string, key: string): string[] {
   return [];
 }
 
+/**
+ * Meson's install plan beside the database (`meson-info/intro-install_plan.json`): each built
+ * extension module's dotted name, from where it is installed under the Python library folder
+ * (`{py_platlib}/cairo/_cairo.cpython-311-x86_64-linux-gnu.so` is `cairo._cairo`), by its output path.
+ */
+function installedNames(database: string): Map<string, string> {
+  const names = new Map<string, string>();
+  let plan: { targets?: Record<string, { destination?: string }> };
+  try {
+    plan = JSON.parse(fs.readFileSync(path.join(path.dirname(database), 'meson-info', 'intro-install_plan.json'), 'utf8'));
+  } catch {
+    return names;
+  }
+  for (const [output, t] of Object.entries(plan.targets ?? {})) {
+    const m = /^\{py_(?:plat|pure)lib\}\/(.+?)(?:\.[^./]+)*\.(?:so|pyd)$/.exec(t.destination ?? '');
+    if (m) names.set(path.resolve(output), m[1].replace(/\//g, '.'));
+  }
+  return names;
+}
+
+/** Every extension module the database's Meson install plan installs, as the database builds it. */
+export function modulesFromDatabase(database: string): ModuleBuild[] {
+  const names = installedNames(database);
+  const out: ModuleBuild[] = [];
+  for (const output of names.keys()) {
+    const entry = entriesOf(database).find((e) => targetOf(e) === `${output}.p`);
+    const build = entry && moduleFromDatabase(database, path.resolve(entry.directory, entry.file));
+    if (build) out.push(build);
+  }
+  return out;
+}
+
 /** The module's build as the database records it, or undefined when the database does not list the source. */
 export function moduleFromDatabase(database: string, source: string): ModuleBuild | undefined {
   const entries = entriesOf(database);
@@ -163,6 +195,8 @@ export function moduleFromDatabase(database: string, source: string): ModuleBuil
       build.compileArgs.push(a);
     }
   }
+  const installed = key.endsWith('.p') ? installedNames(database).get(key.slice(0, -2)) : undefined;
+  if (installed) build.name = installed;
   build.includeDirs = [...new Set(build.includeDirs)];
   build.compileArgs = [...new Set(build.compileArgs)];
   build.limitedApi = build.defines.some((d) => /^Py_LIMITED_API(=|$)/.test(d));

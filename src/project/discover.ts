@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Interpreter } from '../verify/types';
-import { findCompileCommands, moduleFromDatabase } from './compile-db';
+import { findCompileCommands, moduleFromDatabase, modulesFromDatabase } from './compile-db';
 import type { ModuleBuild } from './module-build';
 import { pyprojectExtensions, setupPyExtensions } from './setuptools';
 
@@ -124,8 +124,11 @@ export class ProjectBuilds {
    * imports ExtensionClass).
    */
   async siblingsOf(build: ModuleBuild): Promise<ModuleBuild[]> {
+    // Meson's install plan names the modules it builds (cairo._cairo): a test module it builds
+    // beside them (pycairo's cmod imports cairo) needs them too.
+    if (build.from === 'compile_commands.json') return modulesFromDatabase(build.file).filter((m) => m.name && m.name !== build.name);
     const root = projectRoot(build.sources[0]);
-    if (!build.name || !root || build.from === 'compile_commands.json') return [];
+    if (!build.name || !root) return [];
     const { modules } = await this.modulesOf(root);
     return modules.filter((m) => m !== build && m.name && m.name !== build.name);
   }

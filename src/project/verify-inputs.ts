@@ -38,12 +38,15 @@ export async function projectInputs(builds: ProjectBuilds, file: string, moduleN
   };
   // A module of a package (and the build names the same module the file defines): imported by its
   // dotted name, with the project's other modules (and their packages) built beside it.
-  if (build.name?.split('.').pop() === moduleName) {
-    const root = projectRoot(logical);
+  // A module the build does not name (a test module Meson builds but does not install) is imported
+  // by its own name, with the named ones beside it.
+  const importName = build.name ?? moduleName;
+  if (importName.split('.').pop() === moduleName) {
+    const root = projectRoot(logical) ?? path.dirname(build.file);
     const siblings = (await builds.siblingsOf(build)).map((s) => ({ ...s, importName: s.name!, packageDir: packageDirOf(s, root) }));
-    if (build.name.includes('.') || siblings.length) {
-      inputs.importName = build.name;
-      inputs.packageDir = packageDirOf(build, root);
+    if (importName.includes('.') || siblings.length) {
+      inputs.importName = importName;
+      inputs.packageDir = build.name ? packageDirOf(build, root) : undefined;
       inputs.siblings = siblings;
     }
   }
