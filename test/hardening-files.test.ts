@@ -90,3 +90,13 @@ test(".gitignore is honoured by a directory walk (the repository's, and a folder
   // Named explicitly: taken.
   expect(runCli(['--dry-run', 'src/spam_gen.c'], dir).stderr).toContain('would convert src/spam_gen.c');
 });
+
+test('a module source too large to parse is refused before parsing, saying its size; the next file still converts', () => {
+  const filler = 'static int helper(int x) { return x + 1; }\n'.repeat(Math.ceil((7 * 1024 * 1024) / 44));
+  fs.writeFileSync(path.join(dir, 'huge.c'), filler + SPAM.toString('latin1'));
+  fs.writeFileSync(path.join(dir, 'spam.c'), SPAM);
+  const r = runCli(['--dry-run', 'huge.c', 'spam.c'], dir);
+  expect(r.stderr).toMatch(/^huge\.c:\d+: refused: the file is 7\.0 MB, more than the 6 MB this tool parses; move the module's init into a smaller file, or convert it by hand$/m);
+  expect(r.stderr).toContain('would convert spam.c');
+  expect(r.code).toBe(3);
+});

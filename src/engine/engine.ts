@@ -68,6 +68,8 @@ export interface EngineResult {
 
 /** Cheap text test that lets ordinary C files through without parsing them. */
 const MIGHT_BE_MODULE = /PyInit_|PyModule_Create|PyMODINIT_FUNC/;
+/** The largest module source parsed (characters): tree-sitter's WASM heap runs out well before 50 MB. */
+const MAX_MODULE_CHARS = 6 * 1024 * 1024;
 const ALREADY_MULTI_PHASE = /\bPyModuleDef_Init\s*\(/;
 
 /** A quoted include (pycrypto's stream_template.c) that defines the init and creates the module. */
@@ -153,6 +155,19 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
         reason: `the module init is in "${included.name}", which this file includes (line ${included.line}); a template shared by several modules cannot be converted from one of them: convert it by hand`,
       };
     return { status: 'skipped', reason: 'no module init in this file' };
+  }
+  // tree-sitter's WASM memory runs out on a file this large (a 50 MB one aborted the whole run, and
+  // a parser that aborted cannot parse the next file): refused before parsing, saying so.
+  if (text.length > MAX_MODULE_CHARS) {
+    const init = /\bPyInit_\w+/.exec(text);
+    const line = init ? text.slice(0, init.index).split('\n').length : undefined;
+    return {
+      status: 'failed',
+      rule: 'find-module-init',
+      ...(line && { line }),
+      module: init?.[0].slice('PyInit_'.length),
+      reason: `the file is ${(text.length / 1024 / 1024).toFixed(1)} MB, more than the ${MAX_MODULE_CHARS / 1024 / 1024} MB this tool parses; move the module's init into a smaller file, or convert it by hand`,
+    };
   }
   const parser = await getParser(lang);
   const trees = new Trees(parser);
