@@ -40,3 +40,15 @@ test('docstring and keyword arrays the code only reads are not state; arrays it 
     ['names', 'mutable-static'],
   ]);
 });
+
+test("state in the module's other sources (as its setup.py builds it) is found and named by its file", () => {
+  const dir = tempDir('audit-sources-');
+  fs.cpSync(path.join(__dirname, 'projects', 'wordy'), dir, { recursive: true });
+  const tally = path.join(dir, 'src', 'wordy', 'tally.c');
+  fs.writeFileSync(tally, fs.readFileSync(tally, 'utf8').replace('size_t tally_words(const char *s)\n{', 'static long calls;\n\nsize_t tally_words(const char *s)\n{\n    calls++;'));
+  const r = runCli(['audit', '--json', 'src/wordy/_count.c'], dir);
+  expect(r.code).toBe(0);
+  const [m] = JSON.parse(r.stdout).modules;
+  expect(m.state).toEqual([expect.objectContaining({ name: 'calls', kind: 'mutable-static', file: 'src/wordy/tally.c' })]);
+  expect(m.recommendation.multiple_interpreters).not.toBe('per-interpreter-gil');
+});

@@ -16,8 +16,20 @@ import { auditState, recommend, Recommendation, StateFinding, stateTouchedBy } f
 export interface ModuleAudit {
   path: string;
   module: string;
-  state: StateFinding[];
+  /** Findings of the module's own file, then of its other sources (those carry `file`). */
+  state: (StateFinding & { file?: string })[];
   recommendation: Recommendation;
+}
+
+/** The module's other translation units, as its project builds it (none when the build cannot be read without running code). */
+async function otherSources(file: string, module: string): Promise<string[]> {
+  const { ProjectBuilds } = await import('../project/discover');
+  const { discoverPythons } = await import('../verify/pythons');
+  const { sandboxAvailable } = await import('../verify/sandbox');
+  if (!(await sandboxAvailable()).ok) return [];
+  const builds = new ProjectBuilds({ pythons: (await discoverPythons()).found, sandbox: true, cache: true });
+  const { build } = await builds.forSource(file, module);
+  return (build?.sources ?? []).filter((s) => s !== file && fs.existsSync(s));
 }
 
 /** The function that initialises the module: the exec slot's function if it has one, else PyInit. */
@@ -27,7 +39,7 @@ function initFunction(root: Node, text: string): Node | undefined {
   return functions.find((f) => functionName(f) === exec) ?? functions.find((f) => initFunctionName(f, text) !== null);
 }
 
-export async function auditFile(file: string, text: string): Promise<ModuleAudit | null> {
+export async function auditFile(file: string, text: string): Promise<(ModuleAudit & { touched: StateFinding[] }) | null> {
   const module = /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
   if (!module) return null;
   const tree = parseWith(await getParser(langForPath(file)), text);
@@ -36,7 +48,7 @@ export async function auditFile(file: string, text: string): Promise<ModuleAudit
     const init = initFunction(tree.rootNode, text);
     const body = init && field(init, 'body');
     const touched = body ? stateTouchedBy(state, body) : state;
-    return { path: file, module, state, recommendation: recommend(state, touched) };
+    return { path: file, module, state, touched, recommendation: recommend(state, touched) };
   } finally {
     tree.delete();
   }
@@ -64,7 +76,25 @@ export async function runAuditCommand(
       continue;
     }
     const audit = await auditFile(file, text);
-    if (audit) modules.push({ ...audit, path: displayPath(file, io.cwd) });
+    if (!audit) continue;
+    // The module's other translation units (as its project builds it) hold state of the module too.
+    const others = await otherSources(file, audit.module);
+    for (const other of others) {
+      let otherText: string;
+      try {
+        otherText = decode(fs.readFileSync(other)).text;
+      } catch {
+        continue;
+      }
+      const tree = parseWith(await getParser(langForPath(other)), otherText);
+      try {
+        audit.state.push(...auditState(tree.rootNode).map((f) => ({ ...f, file: displayPath(other, io.cwd) })));
+      } finally {
+        tree.delete();
+      }
+    }
+    if (others.length) audit.recommendation = recommend(audit.state, audit.state.filter((f) => f.file || audit.touched.includes(f)));
+    modules.push({ path: displayPath(file, io.cwd), module: audit.module, state: audit.state, recommendation: audit.recommendation });
   }
   if (args.json) {
     io.stdout(jsonDocument('audit', { modules }));
@@ -73,7 +103,7 @@ export async function runAuditCommand(
     for (const m of modules) {
       const found = m.state.length ? `${m.state.length} finding(s)` : 'no process-global state';
       io.stdout(`${c ? c.bold(m.path) : m.path}: module ${m.module}: ${c ? (m.state.length ? c.yellow(found) : c.green(found)) : found}\n`);
-      for (const s of m.state) io.stdout(`  ${m.path}:${s.line}: ${c ? c.bold(s.name) : s.name} [${s.kind}] ${s.why}\n`);
+      for (const s of m.state) io.stdout(`  ${s.file ?? m.path}:${s.line}: ${c ? c.bold(s.name) : s.name} [${s.kind}] ${s.why}\n`);
       const r = m.recommendation;
       io.stdout(`  recommendation: Py_mod_multiple_interpreters ${r.multiple_interpreters}; second exec: ${r.second_exec === 'replay' ? 'replay the first' : 'runs again'}\n`);
       for (const reason of r.reasons) io.stdout(`    - ${reason}\n`);
