@@ -43,7 +43,10 @@ function toBuild(ext: ExtensionSpec, root: string, file: string): ModuleBuild {
   const abs = (p: string) => path.resolve(root, p);
   const defines = (ext.define_macros ?? []).map(([k, v]) => (v === null || v === undefined ? k : `${k}=${v}`));
   // Flags only: gmpy2 lists `DSHARED=1` and has its own build_ext add the `-` when it builds.
-  const compileArgs = (ext.extra_compile_args ?? []).filter((a) => a.startsWith('-') && !/^-(O\d*|Os|g\d?|W.*)$/.test(a));
+  // Warnings and optimisation are the verifier's own (its strict errors, -O0): said, not used.
+  const ownFlag = (a: string) => /^-(O\d*|Os|g\d?|W.*)$/.test(a);
+  const compileArgs = (ext.extra_compile_args ?? []).filter((a) => a.startsWith('-') && !ownFlag(a));
+  const dropped = (ext.extra_compile_args ?? []).filter(ownFlag);
   return {
     name: ext.name,
     sources: ext.sources.map(abs),
@@ -60,6 +63,7 @@ function toBuild(ext: ExtensionSpec, root: string, file: string): ModuleBuild {
     limitedApi: !!ext.py_limited_api || defines.some((d) => /^Py_LIMITED_API(=|$)/.test(d)),
     from: path.basename(file) === 'pyproject.toml' ? 'pyproject.toml' : 'setup.py',
     file,
+    ...(dropped.length && { note: `its ${dropped.join(' ')} left out: the verifier sets its own warnings and optimisation` }),
   };
 }
 
@@ -163,7 +167,11 @@ export async function setupPyExtensions(root: string, python: Interpreter, opts:
   const notes = reading.notes ?? [];
   const generated = (reading.generated ?? []).filter((g) => fs.existsSync(path.join(generatedRoot, g)));
   return {
-    modules: reading.extensions.map((e) => withGenerated({ ...toBuild(e, root, file), ...(notes.length && { note: `setup.py: ${notes.join('; ')}` }) }, root, generatedRoot, generated)),
+    modules: reading.extensions.map((e) => {
+      const b = toBuild(e, root, file);
+      const note = [b.note, notes.length ? `setup.py: ${notes.join('; ')}` : undefined].filter(Boolean).join('; ');
+      return withGenerated({ ...b, ...(note && { note }) }, root, generatedRoot, generated);
+    }),
     ...(reading.problem && { problem: reading.problem }),
   };
 }
