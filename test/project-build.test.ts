@@ -334,6 +334,16 @@ describe('the commands, on a project folder with no flags', () => {
     expect(v.code).toBe(0);
   });
 
+  test("setup.py's package_dir folders are on the smoke's path (a wrapper module the smoke uses lives there)", () => {
+    const root = copyProject(WORDY, 'cli-package-dir');
+    fs.mkdirSync(path.join(root, 'python'));
+    fs.writeFileSync(path.join(root, 'python', 'wordcount.py'), 'def count(s):\n    return len(s.split())\n');
+    fs.writeFileSync(path.join(root, 'setup.py'), fs.readFileSync(path.join(root, 'setup.py'), 'utf8').replace('package_dir={"": "src"},', 'package_dir={"": "src", "wordcount": "python"},'));
+    const r = runCli(['--dry-run', '--verify', ...two(), '--smoke', "__import__('wordcount').count('a b c') == _count.words('a b c')", '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(r.stderr).not.toMatch(/verification failed/);
+    expect(r.code).toBe(0);
+  });
+
   test('convert refuses a module setup.py builds for the 3.7 limited API, naming setup.py', () => {
     const root = copyProject(WORDY, 'cli-limited');
     const setup = path.join(root, 'setup.py');

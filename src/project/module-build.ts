@@ -26,6 +26,8 @@ export interface ModuleBuild {
   file: string;
   /** Something the reading could not see (a build_ext of the project's own that could not be run). */
   note?: string;
+  /** Folders of the project's Python code (setup.py's package_dir): on sys.path while probing. */
+  pythonPath?: string[];
 }
 
 /** One line for the output: where the build came from and what it adds. */

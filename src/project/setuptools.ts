@@ -31,6 +31,8 @@ interface ExtensionSpec {
   extra_link_args?: string[];
   py_limited_api?: boolean;
   language?: string | null;
+  /** setup()'s package_dir folders, where the project's Python modules live. */
+  python_dirs?: string[];
 }
 
 export interface SetuptoolsReading {
@@ -64,6 +66,7 @@ function toBuild(ext: ExtensionSpec, root: string, file: string): ModuleBuild {
     from: path.basename(file) === 'pyproject.toml' ? 'pyproject.toml' : 'setup.py',
     file,
     ...(dropped.length && { note: `its ${dropped.join(' ')} left out: the verifier sets its own warnings and optimisation` }),
+    ...(ext.python_dirs?.length && { pythonPath: ext.python_dirs.map(abs) }),
   };
 }
 

@@ -4,6 +4,7 @@
  * `verify`, `--verify` and `bulk-pr` put the user's own flags on top.
  */
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { VerifyInput } from '../verify/verify';
 import { packageDirOf, type ProjectBuilds, projectRoot } from './discover';
@@ -11,7 +12,7 @@ import { describeBuild } from './module-build';
 
 export type ProjectInputs = Pick<
   VerifyInput,
-  'includeDirs' | 'defines' | 'undefines' | 'compileArgs' | 'extraSources' | 'link' | 'build' | 'buildProblem' | 'importName' | 'packageDir' | 'siblings'
+  'includeDirs' | 'defines' | 'undefines' | 'compileArgs' | 'extraSources' | 'link' | 'build' | 'buildProblem' | 'importName' | 'packageDir' | 'siblings' | 'pythonPath'
 > & {
   /** The project's build does not build this file here: nothing to verify on this platform. */
   notBuilt?: string;
@@ -35,6 +36,7 @@ export async function projectInputs(builds: ProjectBuilds, file: string, moduleN
     extraSources: build.sources.filter((s) => s !== logical),
     link: build.link,
     build: describeBuild(build, (p) => path.relative(cwd, p) || p),
+    ...(build.pythonPath?.length && { pythonPath: build.pythonPath.filter((d) => fs.existsSync(d)) }),
   };
   // A module of a package (and the build names the same module the file defines): imported by its
   // dotted name, with the project's other modules (and their packages) built beside it.

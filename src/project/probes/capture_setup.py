@@ -208,8 +208,13 @@ def run(project, source):
                 exts = seen
             else:
                 notes.append("its own build_ext could not be run (%s): what it adds while building is not seen" % why)
+        # Where the project's Python code lives (package_dir={'': 'python'}): the smoke imports it.
+        package_dir = call.get("package_dir") or {}
+        python_dirs = sorted({str(v) for v in package_dir.values()}) if isinstance(package_dir, dict) else []
         for ext in exts:
-            extensions.append(describe(ext))
+            described = describe(ext)
+            described["python_dirs"] = python_dirs
+            extensions.append(described)
     generated = generated_files(project, source)
     sys.stdout.write(MARK + json.dumps({"root": project, "extensions": extensions, "called": len(captured), "error": error, "notes": notes, "generated": generated}) + "\n")
 
