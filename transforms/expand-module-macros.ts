@@ -47,10 +47,10 @@ export const expandModuleMacros: Preparation = {
       const ways = defs.filter((d) => d.name === name);
       const line = lineOf(text, uses[0].index!);
       if (ways.length > 1)
-        throw new Refusal(`the macro ${name} (used at line ${line}) creates the module and is defined ${ways.length} ways for Python 3; expand it by hand`, line);
+        throw new Refusal(`the macro ${name} (used at line ${line}) defines or creates the module and is defined ${ways.length} ways for Python 3; expand it by hand`, line);
       const def = ways[0];
       if (/#/.test(def.body))
-        throw new Refusal(`the macro ${name} (used at line ${line}) creates the module with # or ## in its body; expand it by hand`, line);
+        throw new Refusal(`the macro ${name} (used at line ${line}) defines or creates the module with # or ## in its body (a name pasted together); expand it by hand`, line);
       for (const use of uses) edits.push(expandUse(text, use.index!, use[0].length, def, skip));
     }
     return edits;
