@@ -21,4 +21,5 @@ test('a file changed on disk after it was read is not written, and says so', asy
   const again = await readAndConvert(file, DEFAULT_OPTIONS);
   expect(writeOutcome(again).status).toBe('changed');
   expect(fs.readFileSync(file, 'utf8')).toContain('PyModuleDef_Init');
+  fs.rmSync(dir, { recursive: true, force: true });
 });
