@@ -93,6 +93,29 @@ describe('setup.py', () => {
     expectWordy(build, root);
   });
 
+  test("old setup.py idioms today's interpreters lack are answered (build_py_2to3, sysconfig._init_posix, the pkgconfig package)", async () => {
+    const root = copyProject(WORDY, 'old-idioms');
+    const setup = fs.readFileSync(path.join(root, 'setup.py'), 'utf8');
+    fs.writeFileSync(
+      path.join(root, 'setup.py'),
+      [
+        'from distutils.command.build_py import build_py_2to3',
+        'import distutils.sysconfig',
+        'distutils.sysconfig._init_posix()',
+        'import pkgconfig',
+        'assert isinstance(pkgconfig.exists("zlib"), bool) and isinstance(pkgconfig.parse("zlib"), dict)',
+        setup,
+      ].join('\n'),
+    );
+    for (const minor of [11, 12]) {
+      const pythons = withMinor(minor);
+      if (pythons.length === 0) continue;
+      const { build, problem } = await new ProjectBuilds({ pythons, sandbox: true, cache: false }).forSource(path.join(root, 'src/wordy/_count.c'), '_count');
+      expect(problem).toBeUndefined();
+      expectWordy(build, root);
+    }
+  });
+
   test('a setup.py that raises before setup() is a problem to say, not a crash', async () => {
     const root = copyProject(WORDY, 'raises');
     fs.writeFileSync(path.join(root, 'setup.py'), 'import numpy_that_is_not_here\n');

@@ -72,6 +72,10 @@ def stand_in(name, **attrs):
     module = types.ModuleType(name)
     module.__dict__.update(attrs)
     sys.modules[name] = module
+    # `import distutils.sysconfig` then `distutils.sysconfig.x`: the parent holds it by name too.
+    parent, _, child = name.rpartition(".")
+    if parent in sys.modules:
+        setattr(sys.modules[parent], child, module)
     return module
 
 
@@ -102,6 +106,71 @@ def install_stand_ins():
                 core.setup = record
             except Exception:
                 pass
+    install_old_idioms()
+
+
+def pkg_config(*args):
+    import subprocess
+    try:
+        out = subprocess.run(["pkg-config"] + list(args), capture_output=True, text=True)
+    except OSError:
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def install_old_idioms():
+    """What old setup scripts reach for and today's interpreters lack: distutils' sysconfig helpers
+    and build_py_2to3, the `pkgconfig` package (answered by the pkg-config program). Only where
+    missing: a real one always wins."""
+    import sysconfig as _sysconfig
+    try:
+        ds = __import__("distutils.sysconfig", fromlist=["get_config_var"])
+    except Exception:
+        ds = stand_in("distutils.sysconfig", get_config_var=_sysconfig.get_config_var,
+                      get_config_vars=_sysconfig.get_config_vars,
+                      get_python_inc=lambda plat_specific=0, prefix=None: _sysconfig.get_paths()["include"])
+    if not hasattr(ds, "_init_posix"):
+        ds._init_posix = lambda: None
+    try:
+        bp = __import__("distutils.command.build_py", fromlist=["build_py"])
+        if not hasattr(bp, "build_py_2to3"):
+            bp.build_py_2to3 = bp.build_py
+    except Exception:
+        pass
+    try:
+        __import__("pkgconfig")
+    except Exception:
+        def parse(packages, static=False):
+            flags = (pkg_config("--cflags", "--libs", *packages.split()) or "").split()
+            out = {"include_dirs": [], "library_dirs": [], "libraries": [], "define_macros": [], "extra_compile_args": [], "extra_link_args": []}
+            for f in flags:
+                if f.startswith("-I"):
+                    out["include_dirs"].append(f[2:])
+                elif f.startswith("-L"):
+                    out["library_dirs"].append(f[2:])
+                elif f.startswith("-l"):
+                    out["libraries"].append(f[2:])
+                elif f.startswith("-D"):
+                    name, _, value = f[2:].partition("=")
+                    out["define_macros"].append((name, value or None))
+                else:
+                    out["extra_compile_args"].append(f)
+            return out
+        def installed(package, version):
+            # pkgconfig.installed('blkid', '>= 2.40'): the pkg-config program's own comparisons.
+            op, _, number = version.strip().partition(" ")
+            if not number:
+                op, number = ">=", version.strip().lstrip(">=<")
+            flag = {">=": "--atleast-version", "==": "--exact-version", "<=": "--max-version"}.get(op)
+            if flag is None:
+                return pkg_config("--exists", "%s %s %s" % (package, op, number.strip())) is not None
+            return pkg_config("%s=%s" % (flag, number.strip()), package) is not None
+
+        stand_in("pkgconfig", exists=lambda p: pkg_config("--exists", p) is not None,
+                 cflags=lambda p: pkg_config("--cflags", p) or "", libs=lambda p, static=False: pkg_config("--libs", p) or "",
+                 modversion=lambda p: pkg_config("--modversion", p) or "", parse=parse,
+                 list_all=lambda: [l.split()[0] for l in (pkg_config("--list-all") or "").splitlines() if l.strip()],
+                 installed=installed, configure_extension=lambda ext, packages, static=False: None)
 
 
 def plain(value):
