@@ -131,7 +131,8 @@ export function acquireLock(out: string): { release: () => void } | { heldBy: nu
   return { heldBy: -1 };
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` still runs (EPERM: it does, as another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Git } from './git';
+import { alive } from './state';
 
 interface Live {
   repo: string;
@@ -76,7 +77,7 @@ export class Worktrees {
       } catch {
         // No owner file: made before runs recorded one, and no run is making it now.
       }
-      if (owner > 0 && processAlive(owner)) continue;
+      if (owner > 0 && alive(owner)) continue;
       if (fs.existsSync(dir)) await this.git.raw(repo, ['worktree', 'remove', '--force', '--force', dir]);
       this.forget(dir, { repo, tmp });
       // A folder git no longer had: its entry under .git/worktrees is the one pointing at it.
@@ -105,14 +106,6 @@ export class Worktrees {
 
 const OWNER_FILE = 'owner.pid';
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Deletes the `.git/worktrees/<id>` entry whose gitdir names `dir`'s .git, if there is one. */
 function removeAdminEntry(repo: string, dir: string): void {

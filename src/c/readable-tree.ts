@@ -239,17 +239,3 @@ export function readsNoWorse(
   if (count(parse(output), skip) <= count(parse(input), [])) return true;
   return count(readable(output).root, skip) <= count(readable(input).root, []);
 }
-
-export function countReadableProblems(
-  parse: (text: string) => Node,
-  text: string,
-  lang: Lang,
-  skip: Range[] = [],
-  enough = 0,
-  readable: (text: string) => ReadableTree = (t) => readableTree(parse, t, lang),
-): number {
-  const count = (root: Node) => parseProblems(root).filter((n) => !skip.some((w) => w.start <= n.startIndex && n.endIndex <= w.end)).length;
-  const plain = count(parse(text));
-  if (plain <= enough) return plain;
-  return Math.min(plain, count(readable(text).root));
-}

@@ -75,6 +75,11 @@ function targetOf(e: Entry): string {
   return `${path.resolve(e.directory)}\0${flags.join(' ')}`;
 }
 
+/** A folder of the system's own libraries (found by the loader and shown in the sandbox without help). */
+export function isSystemLibraryPath(p: string): boolean {
+  return /^\/(usr|lib|lib64|lib32)(\/|$)/.test(p);
+}
+
 /** Libraries and their folders among a link command's words; objects, outputs and libpython are not. */
 function linkWords(words: readonly string[], dir: string): string[] {
   const out: string[] = [];
@@ -89,7 +94,7 @@ function linkWords(words: readonly string[], dir: string): string[] {
       const lib = path.resolve(dir, w);
       out.push(lib);
       // A library of the build's own (libxml2.so.16 beside the module) is found where it was built.
-      if (/\.so/.test(lib) && !/^\/(usr|lib|lib64|lib32)\//.test(lib) && !out.includes(`-Wl,-rpath,${path.dirname(lib)}`)) out.push(`-Wl,-rpath,${path.dirname(lib)}`);
+      if (/\.so/.test(lib) && !isSystemLibraryPath(lib) && !out.includes(`-Wl,-rpath,${path.dirname(lib)}`)) out.push(`-Wl,-rpath,${path.dirname(lib)}`);
     }
   }
   return out;

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { buildModule, strictWarningCounts, type BuildResult } from './build';
 import { entryDir, hashFile, hashOf, readJson, writeJsonAtomic } from './cache';
 import { judge } from './judge';
+import { isSystemLibraryPath } from '../project/compile-db';
 import type { PackagedModule } from './package-overlay';
 import { runProbe, stepsFor, type ProbeRequest, type ProbeRun } from './probe';
 import { sandboxAvailable } from './sandbox';
@@ -270,7 +271,7 @@ export function libraryDirsOf(link: readonly string[]): string[] {
     if (m) for (const d of m[1].split(/[,:]/)) if (path.isAbsolute(d)) dirs.add(d);
     if (path.isAbsolute(l) && /\.(so(\.\d+)*|a)$/.test(l)) dirs.add(path.dirname(l));
   }
-  return [...dirs].filter((d) => !/^\/(usr|lib|lib64|lib32)(\/|$)/.test(d) && fs.existsSync(d));
+  return [...dirs].filter((d) => !isSystemLibraryPath(d) && fs.existsSync(d));
 }
 
 /**
