@@ -67,29 +67,38 @@ function isConst(decl: Node, declarator: Node): boolean {
 const WRITES_FIRST_ARG = new Set(['strcpy', 'strncpy', 'strcat', 'strncat', 'memcpy', 'memmove', 'memset', 'sprintf', 'snprintf', 'vsprintf', 'vsnprintf', 'strtok', 'fgets', 'read']);
 
 /**
- * Text the code only reads: `static char doc[] = "..."` and `static char *kwlist[] = {"a", "b",
- * NULL}` (declared without const, as many modules do), whose name is never assigned, subscripted
- * on the left of an assignment, incremented, or passed first to a function that writes there.
+ * The names the code writes to: assigned (also through a subscript or `*`), incremented, or passed
+ * first to a function that writes there. Collected once per file: asking per variable walked the
+ * whole tree once for each (most of a conversion's time on a module with many docstrings).
  */
-function onlyReadText(root: Node, decl: Node, declarator: Node, name: string): boolean {
+function writtenNames(root: Node): Set<string> {
+  const written = new Set<string>();
+  const add = (n: Node | null) => {
+    let x = n && unparen(n);
+    while (x && (x.type === 'subscript_expression' || x.type === 'pointer_expression')) x = unparen(field(x, 'argument') ?? named(x)[0]);
+    if (x && x.type === 'identifier') written.add(x.text);
+  };
+  for (const a of ofType(root, 'assignment_expression')) add(field(a, 'left'));
+  for (const u of ofType(root, 'update_expression')) add(field(u, 'argument'));
+  for (const c of ofType(root, 'call_expression')) if (WRITES_FIRST_ARG.has(calleeName(c) ?? '')) add(callArgs(c)[0] ?? null);
+  return written;
+}
+
+/**
+ * Text the code only reads: `static char doc[] = "..."` and `static char *kwlist[] = {"a", "b",
+ * NULL}` (declared without const, as many modules do), whose name is never written (writtenNames).
+ */
+function onlyReadText(written: ReadonlySet<string>, decl: Node, declarator: Node, name: string): boolean {
   const type = field(decl, 'type')?.text ?? '';
   if (!/^(char|Py_UNICODE|wchar_t)$/.test(type.replace(/^(signed|unsigned)\s+/, '')) || !/\[/.test(declarator.text)) return false;
   const value = declarator.type === 'init_declarator' ? field(declarator, 'value') : null;
   if (!value) return false;
   const literal = (n: Node): boolean => n.type === 'string_literal' || n.type === 'concatenated_string' || n.type === 'null' || (n.type === 'identifier' && n.text === 'NULL') || (n.type === 'number_literal' && n.text === '0');
   if (!(literal(value) || (value.type === 'initializer_list' && named(value).every(literal)))) return false;
-  const isName = (n: Node | null) => {
-    let x = n && unparen(n);
-    while (x && (x.type === 'subscript_expression' || x.type === 'pointer_expression')) x = unparen(field(x, 'argument') ?? named(x)[0]);
-    return !!x && x.type === 'identifier' && x.text === name;
-  };
-  for (const a of ofType(root, 'assignment_expression')) if (isName(field(a, 'left'))) return false;
-  for (const u of ofType(root, 'update_expression')) if (isName(field(u, 'argument'))) return false;
-  for (const c of ofType(root, 'call_expression')) if (WRITES_FIRST_ARG.has(calleeName(c) ?? '') && isName(callArgs(c)[0] ?? null)) return false;
-  return true;
+  return !written.has(name);
 }
 
-function classifyVariable(decl: Node, declarator: Node, local: boolean, root?: Node, name?: string): StateKind | null {
+function classifyVariable(decl: Node, declarator: Node, local: boolean, written: () => ReadonlySet<string>, name: string): StateKind | null {
   if (decl.type !== 'declaration') return null;
   if (ofType(declarator, 'function_declarator').length) return null; // a prototype
   const storage = named(decl).filter((c) => c.type === 'storage_class_specifier').map((c) => c.text);
@@ -99,7 +108,7 @@ function classifyVariable(decl: Node, declarator: Node, local: boolean, root?: N
   if (READ_ONLY_TABLES.has(type)) return null;
   if (type === 'PyTypeObject' && !/\*/.test(declarator.text)) return 'static-type';
   if (isConst(decl, declarator)) return null;
-  if (root && name && onlyReadText(root, decl, declarator, name)) return null;
+  if (onlyReadText(written(), decl, declarator, name)) return null;
   if (/^PyObject$|Object$/.test(type) && /\*/.test(declarator.text)) return local ? 'function-static' : 'pyobject';
   return local ? 'function-static' : 'mutable-static';
 }
@@ -120,16 +129,18 @@ function fileScopeDeclarations(root: Node): Node[] {
 export function auditState(root: Node): StateFinding[] {
   const findings: StateFinding[] = [];
   const add = (name: string, at: Node, kind: StateKind) => findings.push({ name, line: at.startPosition.row + 1, kind, why: WHY[kind] });
+  let names: Set<string> | undefined;
+  const written = () => (names ??= writtenNames(root));
 
   for (const decl of fileScopeDeclarations(root))
     for (const { name, node, declarator } of declaredNames(decl)) {
-      const kind = classifyVariable(decl, declarator, false, root, name);
+      const kind = classifyVariable(decl, declarator, false, written, name);
       if (kind) add(name, node, kind);
     }
   for (const fn of ofType(root, 'function_definition'))
     for (const decl of ofType(field(fn, 'body') ?? fn, 'declaration'))
       for (const { name, node, declarator } of declaredNames(decl)) {
-        const kind = classifyVariable(decl, declarator, true, root, name);
+        const kind = classifyVariable(decl, declarator, true, written, name);
         if (kind) add(name, node, kind);
       }
   for (const call of ofType(root, 'call_expression')) {

@@ -58,8 +58,18 @@ export function parseWith(parser: ParserT, text: string): Tree {
   return tree;
 }
 
+/** The problems of whole trees, asked for again by every reading that compares trees. */
+const problemsOfTree = new WeakMap<Tree, Node[]>();
+
 /** ERROR and MISSING nodes: where tree-sitter could not make sense of the text. */
 export function parseProblems(root: Node): Node[] {
+  if (root.parent !== null) return problemsUnder(root);
+  let found = problemsOfTree.get(root.tree);
+  if (!found) problemsOfTree.set(root.tree, (found = problemsUnder(root)));
+  return found.slice();
+}
+
+function problemsUnder(root: Node): Node[] {
   const found: Node[] = [];
   const visit = (n: Node) => {
     if (n.isError || n.isMissing) {

@@ -1,5 +1,5 @@
 /** Small helpers over tree-sitter nodes, so rules read as C rather than as tree walking. */
-import type { Node } from './parse';
+import type { Node, Tree } from './parse';
 
 export function named(n: Node): Node[] {
   return n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
@@ -30,9 +30,18 @@ export function findAll(n: Node, pred: (x: Node) => boolean): Node[] {
   }
 }
 
+/** Whole-tree searches, by tree and types: the rules and the audit ask the same ones of one tree. */
+const wholeTreeSearches = new WeakMap<Tree, Map<string, Node[]>>();
+
 /** Descendants of the given types, found natively (cheapest way to scan a whole file). */
 export function ofType(n: Node, types: string | string[]): Node[] {
-  return n.descendantsOfType(types).filter((c): c is Node => c !== null);
+  if (n.parent !== null) return n.descendantsOfType(types).filter((c): c is Node => c !== null);
+  let byTypes = wholeTreeSearches.get(n.tree);
+  if (!byTypes) wholeTreeSearches.set(n.tree, (byTypes = new Map()));
+  const key = typeof types === 'string' ? types : types.join(' ');
+  let found = byTypes.get(key);
+  if (!found) byTypes.set(key, (found = n.descendantsOfType(types).filter((c): c is Node => c !== null)));
+  return found.slice();
 }
 
 export function ancestors(n: Node): Node[] {

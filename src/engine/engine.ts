@@ -33,6 +33,7 @@ import { hiddenModuleInit } from './missed-init';
 import { fallsOffEnd } from '../c/control-flow';
 import { usesJumpingMacro } from '../c/preprocessor/jumps';
 import { codeMatches, nonCodeRanges } from '../c/non-code';
+import { reparse, textChanges } from '../c/incremental';
 import { checkEditsOutsideErrors, checkEditsOutsideMasked, checkEditsOutsideStandIns, checkHeadersFindModule, checkHiddenCodeInert } from './checks';
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
@@ -96,7 +97,9 @@ function initInHeaderMacro(text: string, headers: readonly HeaderText[]): boolea
 
 /**
  * The trees of one conversion, by text: the input is parsed once and that tree serves the error
- * count, every preparation that changes nothing, and the conversion itself.
+ * count, every preparation that changes nothing, and the conversion itself. A new text is reparsed
+ * from the tree of the nearest text already read (incremental.ts): the parse view, each reading of
+ * the conditionals and the output differ from the input in a few places.
  */
 class Trees {
   private readonly byText = new Map<string, Tree>();
@@ -104,16 +107,32 @@ class Trees {
   root(text: string): Node {
     let tree = this.byText.get(text);
     if (!tree) {
-      tree = parseWith(this.parser, text);
+      tree = this.nearest(text) ?? parseWith(this.parser, text);
       this.byText.set(text, tree);
     }
     return tree.rootNode;
+  }
+  /** The text reparsed from the cached tree it differs least from, if one is near enough. */
+  private nearest(text: string): Tree | null {
+    if (process.env.PEP489_FRESH_PARSES === '1') return null;
+    let best: { base: string; spans: NonNullable<ReturnType<typeof textChanges>>; size: number } | null = null;
+    // The latest texts first: each step's text is usually nearest the one before it.
+    for (const base of [...this.byText.keys()].reverse().slice(0, NEAREST_CANDIDATES)) {
+      const spans = textChanges(base, text);
+      if (!spans) continue;
+      const size = spans.reduce((sum, s) => sum + Math.max(s.oldEnd, s.newEnd) - s.start, 0);
+      if (!best || size < best.size) best = { base, spans, size };
+    }
+    return best ? reparse(this.parser, best.base, this.byText.get(best.base)!, text, best.spans) : null;
   }
   dispose(): void {
     for (const t of this.byText.values()) t.delete();
     this.byText.clear();
   }
 }
+
+/** How many earlier texts a new one is compared with to find the nearest. */
+const NEAREST_CANDIDATES = 4;
 
 type Range = { start: number; end: number };
 

@@ -4,7 +4,7 @@
  * with the call, and the file-scope `PyModuleDef`. Anything it cannot pin down exactly is refused here,
  * before any rule runs.
  */
-import type { Node } from '../c/parse';
+import type { Node, Tree } from '../c/parse';
 import { fileMacros, objectMacroValue } from '../c/macros';
 import { expand, ExpansionError } from '../c/preprocessor/expand';
 import type { MacroTable } from '../c/preprocessor/macro-table';
@@ -169,8 +169,21 @@ export function initWorkFunction(root: Node, text: string, table?: MacroTable): 
   return initFunctions(root, text, table).work;
 }
 
+type InitFunctions = { entry: Node | null; work: Node | null };
+/** Per tree, the last answer and what it was asked with: each preparation asks again of an unchanged text. */
+const initFunctionsOfTree = new WeakMap<Tree, { text: string; table?: MacroTable; found: InitFunctions }>();
+
 /** PyInit (`entry`) and the function doing its work (`work`: the helper it returns, or PyInit). */
-export function initFunctions(root: Node, text: string, table?: MacroTable): { entry: Node | null; work: Node | null } {
+export function initFunctions(root: Node, text: string, table?: MacroTable): InitFunctions {
+  if (root.parent !== null) return findInitFunctions(root, text, table);
+  const known = initFunctionsOfTree.get(root.tree);
+  if (known && known.text === text && known.table === table) return known.found;
+  const found = findInitFunctions(root, text, table);
+  initFunctionsOfTree.set(root.tree, { text, table, found });
+  return found;
+}
+
+function findInitFunctions(root: Node, text: string, table?: MacroTable): InitFunctions {
   const entry = fileScopeFunctions(root).find((f) => initFunctionName(f, text, table) !== null);
   const entryBody = entry && field(entry, 'body');
   const only = entryBody ? named(entryBody) : [];

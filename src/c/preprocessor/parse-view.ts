@@ -175,6 +175,8 @@ function operandFollows(text: string, from: number, skip: readonly Range[]): boo
     while (i < text.length && /\s/.test(text[i])) i++;
     const range = skip.find((r) => r.start <= i && i < r.end);
     if (!range) break;
+    // A string or character literal is skipped as non-code, but it is an operand.
+    if (text[range.start] === '"' || text[range.start] === "'" || /^[LuU8]+["']/.test(text.slice(range.start, range.start + 3))) return true;
     i = range.end;
   }
   return /[A-Za-z0-9_("'!~]/.test(text[i] ?? '');
@@ -236,6 +238,11 @@ export function parseView(text: string, table: MacroTable, skip: readonly Range[
         break;
       case 'string':
         if (original.length >= 2) replacement = standInText(original, '"', '"');
+        break;
+      case 'element':
+        // Read as it is when nothing follows it in the list (`{ PyObject_HEAD_INIT(NULL) }`); before
+        // the next element, as an element and its comma.
+        if (operandFollows(text, end, skip)) replacement = standInText(original, '{0', '},');
         break;
     }
     if (replacement === null || replacement === original) continue;

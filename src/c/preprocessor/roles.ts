@@ -26,20 +26,47 @@ export type Role =
   | 'if-head'
   /** Only string literals: `STR(MAJOR)` in `STR(MAJOR) "." STR(MINOR)`. */
   | 'string'
+  /**
+   * A braced initializer element with its own comma after it: `PyVarObject_HEAD_INIT(NULL, 0)` is
+   * `{ { 1, NULL }, 0 },`, so the type's name follows it with no comma of the user's.
+   */
+  | 'element'
   /** Only `__attribute__((...))` or `__declspec(...)`: `MOD_VISIBILITY` before a function's header. */
   | 'attribute'
   | 'other';
 
-/** The macro's expansion with its parameters left as their own names. */
-function sampleExpansion(macro: Macro, table: MacroTable): Expanded[] | null {
+/** The macro's expansion with its parameters left as their own names, and the definitions it looked up. */
+function sampleExpansion(macro: Macro, table: MacroTable): { tokens: Expanded[] | null; used: Map<string, Macro | undefined> } {
   const params = [...(macro.params ?? []), ...(macro.variadic ? ['__va'] : [])];
   const use = macro.params === null ? macro.name : `${macro.name}(${params.join(', ')})`;
+  const used = new Map<string, Macro | undefined>();
+  const lookUp = (n: string) => {
+    const m = n === macro.name ? macro : table.first(n);
+    used.set(n, m);
+    return m;
+  };
   try {
-    return expand(tokenize(use), table, (n) => (n === macro.name ? macro : table.first(n)));
+    return { tokens: expand(tokenize(use), table, lookUp), used };
   } catch (e) {
-    if (e instanceof ExpansionError) return null;
+    if (e instanceof ExpansionError) return { tokens: null, used };
     throw e;
   }
+}
+
+/**
+ * Roles of CPython's built-in macros, shared by every file's table: a role holds for another table
+ * when each name its expansion looked up means the same there (a file may redefine one).
+ */
+const builtinRoles = new WeakMap<Macro, { role: Role; used: Map<string, Macro | undefined> }>();
+
+function roleOfOne(macro: Macro, table: MacroTable): Role {
+  const builtin = macro.origin.file === '<cpython>';
+  const known = builtin ? builtinRoles.get(macro) : undefined;
+  if (known && [...known.used].every(([n, m]) => (n === macro.name ? macro : table.first(n)) === m)) return known.role;
+  const { tokens, used } = sampleExpansion(macro, table);
+  const role = roleOfExpansion(tokens);
+  if (builtin) builtinRoles.set(macro, { role, used });
+  return role;
 }
 
 /** Drops `_Pragma("...")` and `__pragma(...)`: they are not tokens the parser sees. */
@@ -78,6 +105,16 @@ function onlyAttributes(tokens: Expanded[]): boolean {
   return true;
 }
 
+/** Where the brace that opens the tokens closes, or -1. */
+function closingBrace(tokens: Expanded[]): number {
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i].text === '{') depth++;
+    else if (tokens[i].text === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
 const STATEMENT_KEYWORDS = new Set(['return', 'goto', 'break', 'continue', 'if', 'else', 'while', 'for', 'do', 'switch', 'case', 'default', 'sizeof']);
 
 /** `TYPE name;` groups and nothing else: identifiers, `*`, `,` and `;`, two words at least per group. */
@@ -93,8 +130,7 @@ function onlyDeclarations(tokens: Expanded[]): boolean {
   return true;
 }
 
-function roleOfOne(macro: Macro, table: MacroTable): Role {
-  const expansion = sampleExpansion(macro, table);
+function roleOfExpansion(expansion: Expanded[] | null): Role {
   if (!expansion) return 'other';
   const tokens = withoutPragmas(expansion);
   if (tokens.length === 0) return 'empty';
@@ -104,6 +140,7 @@ function roleOfOne(macro: Macro, table: MacroTable): Role {
   if (opens > closes) return 'block-open';
   if (closes > opens) return 'block-close';
   if (tokens.every((t) => t.kind === 'string')) return 'string';
+  if (tokens[0].text === '{' && tokens.length >= 3 && tokens[tokens.length - 1].text === ',' && closingBrace(tokens) === tokens.length - 2) return 'element';
   if (tokens[0].text === 'if' && tokens[1]?.text === '(') {
     let depth = 0;
     let end = -1;
