@@ -35,6 +35,21 @@ function loadRuntime(): Promise<typeof import('web-tree-sitter')> {
   return runtime;
 }
 
+/**
+ * Below this much C in a run, the grammars are compiled by V8's baseline WASM compiler only. V8
+ * otherwise recompiles them with its optimising tier in the background, and a short run spends about
+ * 0.2 s waiting for that before it may exit; the baseline code parses about a quarter slower, which
+ * only a run of several megabytes gets back.
+ */
+const QUICK_START_BYTES = 1024 * 1024;
+
+/** Choose how the grammars are compiled, from the size of the run's input: call before the first parse. */
+export function planWasmTier(inputBytes: number): void {
+  if (runtime || inputBytes >= QUICK_START_BYTES) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('node:v8').setFlagsFromString('--liftoff-only');
+}
+
 /** One parser per language, reused for every file. */
 export function getParser(lang: Lang): Promise<ParserT> {
   let p = parsers.get(lang);

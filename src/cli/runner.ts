@@ -9,7 +9,7 @@ import path from 'node:path';
 import { convertText, EngineResult } from '../engine/engine';
 import { projectHeaders, returningHeaderMacros } from '../c/headers';
 import type { ConvertOptions } from '../engine/options';
-import { langForPath } from '../c/parse';
+import { langForPath, planWasmTier } from '../c/parse';
 import { BinaryFileError, decode, DecodedText, encode } from '../c/text';
 import { NotWritableError, writeAtomically } from './write';
 
@@ -139,6 +139,7 @@ export async function convertFile(file: string, options: RunOptions): Promise<Fi
 export async function convertFiles(files: readonly string[], options: RunOptions): Promise<FileOutcome[]> {
   // A folder's index of helpers is good for one run: the files may change between runs.
   forgetSiblingIndexes();
+  planWasmTier(totalBytes(files));
   const workers = workerCount(files.length, options.jobs ?? 1);
   if (workers > 1) {
     const { convertInWorkers } = await import('./workers/pool');
@@ -163,6 +164,19 @@ export async function convertFiles(files: readonly string[], options: RunOptions
     options.onProgress?.(outcomes.length, files.length, file);
   }
   return outcomes;
+}
+
+/** The size of the files (those that cannot be read count nothing: they fail on their own later). */
+function totalBytes(files: readonly string[]): number {
+  let sum = 0;
+  for (const f of files) {
+    try {
+      sum += fs.statSync(f).size;
+    } catch {
+      // reported when the file is converted
+    }
+  }
+  return sum;
 }
 
 /**

@@ -38,6 +38,7 @@ export async function runStdin(run: StdinRun, ctx: CommandContext): Promise<numb
   const report = await import('./report');
   const file = path.resolve(io.cwd, run.filename ?? 'stdin.c');
   const bytes = await readStdin(ctx);
+  (await import('../c/parse')).planWasmTier(bytes.length);
   let outcome = await convertBytes(file, bytes, run.convert);
   if (run.verify && outcome.status === 'changed') {
     const verified = await run.verify(outcome);
