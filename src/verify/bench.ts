@@ -41,6 +41,8 @@ export interface BenchResult {
   worstRatio: number;
   /** Worst serial/baseline ratio: verify's cost without parallelism. */
   worstSerialRatio: number;
+  /** Worst warm/baseline ratio: verify again with nothing changed. */
+  worstWarmRatio: number;
 }
 
 function run(argv: string[], cwd: string): Promise<void> {
@@ -95,6 +97,7 @@ export async function benchVerify(cases: BenchCase[], log: (s: string) => void =
     rows,
     worstRatio: Math.max(...rows.map((r) => r.coldMs / r.baselineMs)),
     worstSerialRatio: Math.max(...rows.map((r) => r.serialMs / r.baselineMs)),
+    worstWarmRatio: Math.max(...rows.map((r) => r.warmMs / r.baselineMs)),
   };
 }
 
