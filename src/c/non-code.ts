@@ -5,7 +5,19 @@
  */
 export type Range = { start: number; end: number };
 
+/** The last texts read, latest last: the preparations and the parse view ask about the same text. */
+const recent: { text: string; ranges: Range[] }[] = [];
+
 export function nonCodeRanges(text: string): Range[] {
+  const known = recent.find((r) => r.text === text);
+  if (known) return known.ranges.slice();
+  const ranges = scanNonCode(text);
+  recent.push({ text, ranges });
+  if (recent.length > 4) recent.shift();
+  return ranges.slice();
+}
+
+function scanNonCode(text: string): Range[] {
   const out: Range[] = [];
   let lineHasCode = false;
   for (let i = 0; i < text.length; i++) {
