@@ -32,7 +32,7 @@ describe('--interactive', () => {
   test('? (or anything that is not an answer) prints the help and asks again; a applies this and every remaining change', () => {
     const dir = tempDir();
     copyFixtures(dir, { 'a.c': 'minimal', 'b.c': 'minimal', 'c.c': 'minimal' });
-    const r = runCliOnPty(['-i', '.'], dir, { answers: ['n', 'nope', 'a'], env: { NO_COLOR: '1' } });
+    const r = runCliOnPty(['-i', '.'], dir, { answers: ['n', 'x', 'a'], env: { NO_COLOR: '1' } });
     expect(r.code).toBe(0);
     expect(r.output).toContain('a - apply this change and every remaining one');
     expect(r.output.match(/Apply this change to b\.c\?/g)).toHaveLength(2);
@@ -41,6 +41,24 @@ describe('--interactive', () => {
     expect(fs.readFileSync(path.join(dir, 'b.c'))).toEqual(expectedOutput('minimal'));
     expect(fs.readFileSync(path.join(dir, 'c.c'))).toEqual(expectedOutput('minimal'));
     expect(r.output).toContain('applied 2 of 3 change(s); not applied: a.c');
+  });
+
+  test('single keys, no Enter: a file of several hunks is asked about hunk by hunk, and applied when every hunk is accepted', () => {
+    const dir = tempDir();
+    copyFixtures(dir, { 'a.c': 'shape-state-hooks', 'b.c': 'shape-state-hooks' });
+    const bBefore = fs.readFileSync(path.join(dir, 'b.c'));
+    // a.c: all four hunks accepted; b.c: the first accepted, the second declined.
+    const r = runCliOnPty(['--interactive', '.'], dir, { answers: ['y', 'y', 'y', 'y', 'y', 'n'], singleKeys: true, env: { NO_COLOR: '1' }, timeoutSeconds: 30 });
+    expect(r.timedOut).toBe(false);
+    expect(r.code).toBe(0);
+    for (let k = 1; k <= 4; k++) expect(r.output).toContain(`(${k}/4) Apply this hunk to a.c? [y,n,a,q,?]`);
+    // Each hunk is shown before its question.
+    const second = r.output.indexOf('(2/4) Apply this hunk to a.c?');
+    expect(r.output.lastIndexOf('@@', second)).toBeGreaterThan(r.output.indexOf('(1/4) Apply this hunk to a.c?'));
+    expect(fs.readFileSync(path.join(dir, 'a.c'))).toEqual(expectedOutput('shape-state-hooks'));
+    expect(r.output).not.toContain('(3/4) Apply this hunk to b.c?');
+    expect(fs.readFileSync(path.join(dir, 'b.c'))).toEqual(bBefore);
+    expect(r.output).toContain('unchanged b.c: not applied (answered n at hunk 2 of 4; the hunks of one conversion only work together, so the file is left as it was)');
   });
 
   test('q applies nothing more', () => {

@@ -37,7 +37,7 @@ while True:
         break
     out += data
     while answers and out.count(prompt) > asked:
-        os.write(fd, (answers.pop(0) + "\n").encode())
+        os.write(fd, (answers.pop(0) + ("" if spec["singleKeys"] else "\n")).encode())
         asked += 1
 _, status = os.waitpid(pid, 0)
 code = os.waitstatus_to_exitcode(status)
@@ -55,7 +55,7 @@ export interface PtyRun {
 export function runCliOnPty(
   args: string[],
   cwd: string,
-  opts: { env?: NodeJS.ProcessEnv; answers?: string[]; prompt?: string; timeoutSeconds?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; answers?: string[]; prompt?: string; timeoutSeconds?: number; singleKeys?: boolean } = {},
 ): PtyRun {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   for (const k of ['NO_COLOR', 'FORCE_COLOR']) if (!(opts.env && k in opts.env)) delete env[k];
@@ -64,6 +64,8 @@ export function runCliOnPty(
     cwd,
     env: Object.fromEntries(Object.entries({ TERM: 'xterm-256color', ...env }).filter(([, v]) => v !== undefined)),
     answers: opts.answers ?? [],
+    // Each answer sent as typed, without Enter (a single key), instead of as a line.
+    singleKeys: opts.singleKeys ?? false,
     prompt: opts.prompt ?? '[y,n,a,q,?]',
     timeout: opts.timeoutSeconds ?? 60,
   };

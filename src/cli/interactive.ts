@@ -1,15 +1,17 @@
 /**
- * `--interactive`: each change is shown and applied only if the user says so, as `git add -p` asks:
- * `Apply this change to <path>? [y,n,a,q,?]`, answered with a line on the terminal. Files not
- * accepted are left byte for byte and end `unchanged` ("not applied").
+ * `--interactive`: each change is shown and applied only if the user says so, as `git add -p` asks,
+ * hunk by hunk, answered with a single key on a terminal (a line elsewhere). The hunks of one
+ * conversion only work together (the slot table names the exec function another hunk writes), so
+ * a file is applied when every hunk of it is accepted, and `n` on any hunk leaves the whole file as
+ * it was. Files not accepted are left byte for byte and end `unchanged` ("not applied").
  */
 import readline from 'node:readline';
 import type { Colors } from './color';
-import { displayPath, unifiedDiff } from './report';
+import { diffParts, displayPath } from './report';
 import type { FileOutcome } from './runner';
 
-export const INTERACTIVE_HELP = `y - apply this change to the file
-n - do not apply this change
+export const INTERACTIVE_HELP = `y - apply this change to the file (of several hunks: accept this hunk, show the next)
+n - do not apply this change (the file's hunks only work together: the file is left as it was)
 a - apply this change and every remaining one
 q - quit; do not apply this change or any remaining one
 ? - print help
@@ -58,6 +60,70 @@ export function linePrompter(input: NodeJS.ReadableStream, write: (s: string) =>
   };
 }
 
+/**
+ * Reads single keys from a terminal in raw mode, as git does with interactive.singleKey: no Enter.
+ * Raw mode is on only while a question waits. Ctrl-C arrives as a key there, and is turned back
+ * into the SIGINT it means; Ctrl-D is the end of input (q).
+ */
+export function keyPrompter(input: NodeJS.ReadStream, write: (s: string) => void): Prompter {
+  let pending: ((key: string | null) => void) | undefined;
+  let ended = false;
+  const finish = (key: string | null) => {
+    const p = pending;
+    pending = undefined;
+    input.removeListener('data', onData);
+    input.removeListener('end', onEnd);
+    input.setRawMode(false);
+    input.pause();
+    p?.(key);
+  };
+  const onData = (chunk: Buffer) => {
+    for (const key of chunk.toString('utf8')) {
+      if (key === '\r' || key === '\n') continue;
+      if (key === '\x03') {
+        finish(null);
+        process.emit('SIGINT');
+        return;
+      }
+      if (key === '\x04') {
+        ended = true;
+        return finish(null);
+      }
+      write(`${key}\n`);
+      return finish(key);
+    }
+  };
+  const onEnd = () => {
+    ended = true;
+    finish(null);
+  };
+  return {
+    ask(question) {
+      if (ended) {
+        write(question);
+        return Promise.resolve(null);
+      }
+      // Raw before the question shows: a key typed the moment it appears is a key, not a line
+      // discipline's EOF or signal.
+      input.setRawMode(true);
+      write(question);
+      return new Promise((resolve) => {
+        pending = resolve;
+        input.on('data', onData);
+        input.once('end', onEnd);
+        input.resume();
+      });
+    },
+    abort() {
+      ended = true;
+      if (pending) finish(null);
+    },
+    close() {
+      if (pending) finish(null);
+    },
+  };
+}
+
 export interface ReviewOptions {
   cwd: string;
   /** Colours for the diff (stdout's). */
@@ -79,9 +145,9 @@ export interface Review {
 
 type Decision = 'apply' | 'skip' | 'all' | 'quit';
 
-async function decide(path: string, p: Prompter, out: (s: string) => void): Promise<Decision> {
+async function decide(question: string, p: Prompter, out: (s: string) => void): Promise<Decision> {
   for (;;) {
-    const line = await p.ask(`Apply this change to ${path}? [y,n,a,q,?] `);
+    const line = await p.ask(question);
     if (line === null) {
       out('\n');
       return 'quit';
@@ -108,6 +174,23 @@ async function decide(path: string, p: Prompter, out: (s: string) => void): Prom
   }
 }
 
+/** Shows a file's change, hunk by hunk when it has several, and asks about each until one is not accepted. */
+async function decideFile(o: FileOutcome, name: string, opts: ReviewOptions): Promise<{ decision: Decision; declinedHunk?: [number, number] }> {
+  const parts = diffParts(o, opts.cwd, opts.colors)!;
+  opts.out(parts.header);
+  if (parts.hunks.length <= 1) {
+    opts.out(Buffer.concat(parts.hunks));
+    return { decision: await decide(`Apply this change to ${name}? [y,n,a,q,?] `, opts.prompter, opts.out) };
+  }
+  for (const [k, hunk] of parts.hunks.entries()) {
+    opts.out(hunk);
+    const decision = await decide(`(${k + 1}/${parts.hunks.length}) Apply this hunk to ${name}? [y,n,a,q,?] `, opts.prompter, opts.out);
+    if (decision === 'apply') continue;
+    return { decision, ...(decision === 'skip' && { declinedHunk: [k + 1, parts.hunks.length] as [number, number] }) };
+  }
+  return { decision: 'apply' };
+}
+
 /** Goes through the changed files in order, asking about each until `a` or `q`. */
 export async function review(outcomes: readonly FileOutcome[], opts: ReviewOptions): Promise<Review> {
   const result: Review = { outcomes: [], applied: [], notApplied: [], notWritten: [] };
@@ -119,9 +202,9 @@ export async function review(outcomes: readonly FileOutcome[], opts: ReviewOptio
     }
     const name = displayPath(o.file, opts.cwd);
     let decision: Decision = mode === 'all' ? 'apply' : 'quit';
+    let declinedHunk: [number, number] | undefined;
     if (mode === 'ask') {
-      opts.out(unifiedDiff(o, opts.cwd, opts.colors));
-      decision = await decide(name, opts.prompter, opts.out);
+      ({ decision, declinedHunk } = await decideFile(o, name, opts));
       if (decision === 'all') mode = 'all';
       if (decision === 'quit') mode = 'quit';
     }
@@ -130,7 +213,12 @@ export async function review(outcomes: readonly FileOutcome[], opts: ReviewOptio
       result.outcomes.push(done);
       (done.status === 'changed' ? result.applied : result.notWritten).push(name);
     } else {
-      const why = decision === 'quit' ? 'not applied (quit)' : 'not applied (answered n)';
+      const why =
+        decision === 'quit'
+          ? 'not applied (quit)'
+          : declinedHunk
+            ? `not applied (answered n at hunk ${declinedHunk[0]} of ${declinedHunk[1]}; the hunks of one conversion only work together, so the file is left as it was)`
+            : 'not applied (answered n)';
       result.outcomes.push({ ...o, status: 'unchanged', reason: why });
       result.notApplied.push(name);
     }

@@ -25,19 +25,26 @@ export function displayPath(file: string, cwd: string): string {
  * line is coloured as git does.
  */
 export function unifiedDiff(outcome: FileOutcome, cwd: string, colors?: Colors): Buffer {
-  if (outcome.status !== 'changed' || !outcome.decoded || outcome.output === undefined) return Buffer.alloc(0);
+  const parts = diffParts(outcome, cwd, colors);
+  if (!parts) return Buffer.alloc(0);
+  return Buffer.concat([parts.header, ...parts.hunks]);
+}
+
+/** A changed file's diff as its `---`/`+++` header and its hunks, each ready to print (for --interactive). */
+export function diffParts(outcome: FileOutcome, cwd: string, colors?: Colors): { header: Buffer; hunks: Buffer[] } | null {
+  if (outcome.status !== 'changed' || !outcome.decoded || outcome.output === undefined) return null;
   const name = displayPath(outcome.file, cwd);
   const bom = outcome.decoded.bom ? '\uFEFF' : '';
   const patch = structuredPatch(`a/${name}`, `b/${name}`, bom + outcome.decoded.text, bom + outcome.output, undefined, undefined, {
     context: 3,
   });
-  const lines = [`--- a/${name}`, `+++ b/${name}`];
-  for (const h of patch.hunks) {
-    lines.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`);
-    lines.push(...h.lines);
-  }
-  const text = (colors?.isColorSupported ? lines.map((l) => colorDiffLine(l, colors)) : lines).join('\n') + '\n';
-  return Buffer.from(text, outcome.decoded.encoding === 'latin1' ? 'latin1' : 'utf8');
+  const encoding = outcome.decoded.encoding === 'latin1' ? 'latin1' : 'utf8';
+  const render = (lines: string[]) =>
+    Buffer.from((colors?.isColorSupported ? lines.map((l) => colorDiffLine(l, colors)) : lines).join('\n') + '\n', encoding);
+  return {
+    header: render([`--- a/${name}`, `+++ b/${name}`]),
+    hunks: patch.hunks.map((h) => render([`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines])),
+  };
 }
 
 export type Summary = Record<Status, number>;

@@ -78,7 +78,7 @@ function builder(y: Argv) {
     .option('interactive', {
       alias: 'i',
       type: 'boolean',
-      describe: 'show each change and ask whether to apply it (needs a terminal)',
+      describe: 'show each change, hunk by hunk, and ask whether to apply it, with single keys (needs a terminal; a file is applied only whole)',
     })
     .option('stat', { type: 'boolean', describe: 'list changed files with +/- line counts, not the diff' })
     .option('explain', { type: 'boolean', describe: 'list the rules applied to each file, or the rule that refused and why' })
@@ -266,8 +266,11 @@ async function runConvert(a: ConvertArgs, ctx: CommandContext): Promise<number> 
       outcomes = verified;
     }
     if (s.interactive && !interrupted) {
-      const { linePrompter, review: reviewChanges } = await import('../interactive');
-      prompter = linePrompter((io.stdin ?? (() => process.stdin))(), io.stdout);
+      const { keyPrompter, linePrompter, review: reviewChanges } = await import('../interactive');
+      const input = (io.stdin ?? (() => process.stdin))();
+      // Single keys on a terminal, as git's interactive.singleKey; a line from anything else.
+      const tty = input as NodeJS.ReadStream;
+      prompter = tty.isTTY && typeof tty.setRawMode === 'function' ? keyPrompter(tty, io.stdout) : linePrompter(input, io.stdout);
       try {
         review = await reviewChanges(outcomes, { cwd: io.cwd, colors: out, out: io.stdout, prompter, apply: writeOutcome });
       } finally {
