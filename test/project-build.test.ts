@@ -375,4 +375,18 @@ describe('the commands, on a project folder with no flags', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('src/wordy/_count.c:22: refused: the module builds for the limited API of 3.7 (Py_LIMITED_API=0x03070000, from setup.py)');
   });
+
+  test('a limited API that setup.py takes from the running CPython is read the same whatever --python chooses (sgp4)', () => {
+    const root = copyProject(WORDY, 'cli-limited-running');
+    const setup = path.join(root, 'setup.py');
+    // As sgp4 does: the limited API of whichever CPython runs setup.py (3.11 reads it: it has setuptools).
+    const text = fs.readFileSync(setup, 'utf8').replace('("WORDY_FAST", None)]', '("WORDY_FAST", None), ("Py_LIMITED_API", hex(sys.hexversion & 0xFFFF00F0))], py_limited_api=True');
+    fs.writeFileSync(setup, `import sys\n${text}`);
+    const newest = found.filter((p) => !p.freeThreaded && p.minor >= 12).slice(-1)[0];
+    if (!newest || withMinor(11).length === 0) throw new Error('this test needs CPython 3.11 and 3.12+');
+    // Verifying with 3.12+ only must not read setup.py with 3.12+ (a 3.12 limited API) while 3.11 builds the 3.11 one.
+    const r = runCli(['--dry-run', '--python', newest.exe, '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(r.stderr).toContain('src/wordy/_count.c:22: refused: the module builds for the limited API of 3.11 (Py_LIMITED_API=0x030b00f0, from setup.py)');
+    expect(r.code).toBe(3);
+  });
 });

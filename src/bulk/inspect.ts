@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { buildsForConversion, type ConvertDiscovery } from '../project/convert-inputs';
-import { discoverPythons } from '../verify/pythons';
+import { setupReaders } from '../project/discover';
 import { sandboxAvailable } from '../verify/sandbox';
 import { convertBytes, type FileOutcome } from '../cli/runner';
 import { inspectRepo, listSources, readBlobs, resolveBase, type Base, type TreeFile } from './git';
@@ -87,7 +87,7 @@ function conversionDiscovery(run: Run): ConvertDiscovery {
   return {
     sandbox,
     cache: run.r.cache !== false,
-    pythons: async () => (await discoverPythons({ explicit: run.r.python, cache: run.r.cache })).found,
+    pythons: () => setupReaders(run.r.python, run.r.cache),
     mayRunSetup: async () => !sandbox || (await sandboxAvailable()).ok,
   };
 }

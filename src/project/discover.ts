@@ -64,6 +64,19 @@ const HOW_TO_WRITE_DATABASE = {
   'scikit-build': 'cmake -S . -B build -DCMAKE_EXPORT_COMPILE_COMMANDS=ON, then run again',
 };
 
+/**
+ * The interpreters setup.py may be read with: those chosen with --python, and every other one
+ * found. A project's build does not depend on which CPythons a run verifies with: convert, verify
+ * and bulk-pr must read it with the same interpreter (sgp4's setup.py defines Py_LIMITED_API as the
+ * version running it, so reading it with 3.13 hid the 3.11 limited API its 3.11 wheels build for).
+ */
+export async function setupReaders(explicit: readonly string[] | undefined, cache: boolean | undefined): Promise<Interpreter[]> {
+  const { discoverPythons } = await import('../verify/pythons');
+  const every = (await discoverPythons({ cache })).found;
+  if (!explicit?.length) return every;
+  return [...(await discoverPythons({ explicit: [...explicit], cache })).found, ...every];
+}
+
 /** The interpreter to read setup.py with: the newest that still ships setuptools (3.11), else the newest. */
 function setupPython(pythons: readonly Interpreter[]): Interpreter | undefined {
   const plain = pythons.filter((p) => !p.freeThreaded && !p.debug);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { findFiles, MissingPathError } from '../cli/files';
 import { notRegular } from '../cli/runner';
 import type { GilChoice, InterpretersChoice } from '../engine/options';
-import { ProjectBuilds } from '../project/discover';
+import { ProjectBuilds, setupReaders } from '../project/discover';
 import { projectInputs } from '../project/verify-inputs';
 import { originalFromGit } from './original';
 import { cores, mapLimit } from './pool';
@@ -259,7 +259,7 @@ function originalFor(file: string, args: VerifyCommandArgs, cwd: string, scratch
 async function runJobs(jobs: Job[], options: VerifyOptions, discovery: Discovery, cwd: string, io: CommandIo): Promise<ModuleVerification[]> {
   if (options.compileCommands && !fs.existsSync(path.resolve(cwd, options.compileCommands))) throw new UsageError(`--compile-commands ${options.compileCommands}: no such file`);
   // setup.py is read with whichever CPython has setuptools, not only those chosen to verify with.
-  const everyPython = options.python?.length ? [...discovery.found, ...(await discoverPythons({ cache: options.cache })).found] : discovery.found;
+  const everyPython = options.python?.length ? await setupReaders(options.python, options.cache) : discovery.found;
   const builds = new ProjectBuilds({
     pythons: everyPython,
     sandbox: options.sandbox !== false,

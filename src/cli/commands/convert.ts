@@ -380,7 +380,7 @@ async function projectBuilds(files: string[], a: ConvertArgs, ctx: CommandContex
       compileCommands: options.compileCommands,
       sandbox,
       cache: options.cache !== false,
-      pythons: async () => (await (await import('../../verify/pythons')).discoverPythons({ explicit: options.python })).found,
+      pythons: async () => (await import('../../project/discover')).setupReaders(options.python, options.cache),
       mayRunSetup: async () => !sandbox || (await (await import('../../verify/sandbox')).sandboxAvailable()).ok,
     },
     ctx.io.cwd,
