@@ -265,8 +265,13 @@ function judgeReimport(
   const problems: string[] = [];
   const origOk = orig && !fate(orig) && orig.reimported === true;
   if (r.guarded) notes.push(`refuses a second exec with ImportError: ${(r.guarded as ExcFacts).msg}${origOk ? ' (the original re-imported)' : ''}`);
-  else if (r.exception) problems.push(`importing again raised ${exc(r.exception)}`);
-  else if (r.smoke_exception) problems.push(`re-imported, but the smoke expression raised ${exc(r.smoke_exception)}`);
+  else if (r.exception) {
+    // The original fails its re-import the same way (scandir readies a struct sequence twice):
+    // the conversion kept that behaviour, it did not cause it.
+    const before = orig && !fate(orig) ? (orig.exception as ExcFacts | undefined) : undefined;
+    if (before && before.type === (r.exception as ExcFacts).type) notes.push(`importing again raised ${exc(r.exception)}, as the original does (${exc(before)})`);
+    else problems.push(`importing again raised ${exc(r.exception)}${before ? `, where the original raised ${exc(before)}` : ''}`);
+  } else if (r.smoke_exception) problems.push(`re-imported, but the smoke expression raised ${exc(r.smoke_exception)}`);
   else if (origOk) {
     const kept = new Set((r.kept as string[]) ?? []);
     const origKept = new Set((orig!.kept as string[]) ?? []);
