@@ -75,6 +75,78 @@ describe('audit', () => {
   });
 });
 
+describe("state a helper in the module's other source keeps (python-ldap)", () => {
+  const MODULE = `#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+int twosrc_add_errors(PyObject *m);
+PyObject *twosrc_new_error(void);
+
+static PyObject *
+make_error(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return twosrc_new_error();
+}
+
+static PyMethodDef twosrc_methods[] = {
+    {"make_error", make_error, METH_NOARGS, "an instance of Error"},
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef twosrc_module = {PyModuleDef_HEAD_INIT, "twosrc", NULL, -1, twosrc_methods};
+
+PyMODINIT_FUNC
+PyInit_twosrc(void)
+{
+    PyObject *m = PyModule_Create(&twosrc_module);
+    if (m == NULL)
+        return NULL;
+    if (twosrc_add_errors(m) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+`;
+  const ERRORS = `#include <Python.h>
+
+/* The module's exception class, kept where the module's functions find it. */
+static PyObject *TwosrcError = NULL;
+
+int
+twosrc_add_errors(PyObject *m)
+{
+    TwosrcError = PyErr_NewException("twosrc.Error", NULL, NULL);
+    if (TwosrcError == NULL)
+        return -1;
+    Py_INCREF(TwosrcError);
+    return PyModule_AddObject(m, "Error", TwosrcError);
+}
+
+PyObject *
+twosrc_new_error(void)
+{
+    return PyObject_CallFunction(TwosrcError, "s", "made");
+}
+`;
+
+  test('convert replays the first exec, audit says the same, and --verify proves it with both sources', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'twosrc.c'), MODULE);
+    fs.writeFileSync(path.join(dir, 'errors.c'), ERRORS);
+    const converted = runCli(['--dry-run', '--json', 'twosrc.c'], dir);
+    const file = (JSON.parse(converted.stdout) as { files: { status: string; secondExec?: { kind: string; reason: string } }[] }).files[0];
+    expect(file.status).toBe('changed');
+    expect(file.secondExec).toMatchObject({ kind: 'replay' });
+    expect(file.secondExec!.reason).toContain('TwosrcError');
+    const audit = JSON.parse(runCli(['audit', '--json', 'twosrc.c'], dir).stdout) as { modules: { recommendation: { second_exec: string } }[] };
+    expect(audit.modules[0].recommendation.second_exec).toBe('replay');
+    const verified = runCli(['--dry-run', '--verify', '--source', 'errors.c', '--smoke', 'isinstance(twosrc.make_error(), twosrc.Error)', 'twosrc.c'], dir);
+    expect(verified.stderr).not.toContain('verification failed');
+    expect(verified.code).toBe(0);
+  });
+});
+
 describe('--verify', () => {
   /**
    * Converts cleanly, but a helper DECREFs the (now borrowed) module on a failure path. The helper is

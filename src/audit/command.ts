@@ -7,11 +7,13 @@ import type { Colors } from '../cli/color';
 import fs from 'node:fs';
 import { findFiles } from '../cli/files';
 import { fileScopeFunctions, functionName, initFunctionName } from '../engine/module-init';
-import { getParser, langForPath, Node, parseWith } from '../c/parse';
+import { getParser, langForPath, Node, parseWith, type Tree } from '../c/parse';
+import { siblingDefiners } from '../c/sibling-sources';
 import { displayPath } from '../cli/report';
 import { field } from '../c/syntax';
 import { BinaryFileError, decode } from '../c/text';
 import { auditState, recommend, Recommendation, StateFinding, stateTouchedBy } from './state';
+import { stateTouchedThroughCalls } from '../engine/reach';
 
 export interface ModuleAudit {
   path: string;
@@ -42,15 +44,36 @@ function initFunction(root: Node, text: string): Node | undefined {
 export async function auditFile(file: string, text: string): Promise<(ModuleAudit & { touched: StateFinding[] }) | null> {
   const module = /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
   if (!module) return null;
-  const tree = parseWith(await getParser(langForPath(file)), text);
+  const parser = await getParser(langForPath(file));
+  const tree = parseWith(parser, text);
+  const siblingTrees: Tree[] = [];
+  // A function the init calls that a source beside it defines, found as the conversion finds it.
+  const siblings = siblingDefiners(file);
+  const elsewhere = (name: string) => {
+    for (const s of siblings(name)) {
+      if (langForPath(s.path) !== langForPath(file)) continue;
+      const t = parseWith(parser, s.text);
+      siblingTrees.push(t);
+      const fn = fileScopeFunctions(t.rootNode).find((f) => functionName(f) === name);
+      if (fn) return { path: s.path, text: s.text, fn };
+    }
+    return null;
+  };
   try {
     const state = auditState(tree.rootNode);
     const init = initFunction(tree.rootNode, text);
     const body = init && field(init, 'body');
-    const touched = body ? stateTouchedBy(state, body) : state;
-    return { path: file, module, state, touched, recommendation: recommend(state, touched) };
+    // Exec's body and the functions it calls, here and in the sources beside it (the module's other
+    // sources as its project builds it are added by the caller).
+    const through = body ? stateTouchedThroughCalls(tree.rootNode, body, elsewhere) : [];
+    const direct = body ? stateTouchedBy(state, body) : state;
+    const touched: (StateFinding & { file?: string })[] = state.filter((f) => direct.includes(f) || through.some((t) => !t.file && t.name === f.name && t.line === f.line));
+    // State a helper in another source keeps counts, with the file it is in.
+    const otherState = through.filter((t) => t.file);
+    return { path: file, module, state: [...state, ...otherState], touched: [...touched, ...otherState], recommendation: recommend([...state, ...otherState], [...touched, ...otherState]) };
   } finally {
     tree.delete();
+    for (const t of siblingTrees) t.delete();
   }
 }
 
@@ -94,7 +117,15 @@ export async function runAuditCommand(
       }
     }
     if (others.length) audit.recommendation = recommend(audit.state, audit.state.filter((f) => f.file || audit.touched.includes(f)));
-    modules.push({ path: displayPath(file, io.cwd), module: audit.module, state: audit.state, recommendation: audit.recommendation });
+    // Each finding once, its file as the user names it (a sibling's state may come both ways).
+    const seen = new Set<string>();
+    const state = audit.state
+      .map((f) => (f.file ? { ...f, file: displayPath(f.file, io.cwd) } : f))
+      .filter((f) => {
+        const key = `${f.file ?? ''}\0${f.name}\0${f.line}`;
+        return !seen.has(key) && (seen.add(key), true);
+      });
+    modules.push({ path: displayPath(file, io.cwd), module: audit.module, state, recommendation: audit.recommendation });
   }
   if (args.json) {
     io.stdout(jsonDocument('audit', { modules }));

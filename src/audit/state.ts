@@ -49,7 +49,8 @@ function declaredNames(decl: Node): { name: string; node: Node; declarator: Node
     .filter((d): d is Node => d !== null)
     .map((d) => {
       let id: Node | null = d;
-      while (id && id.type !== 'identifier' && id.type !== 'field_identifier') id = field(id, 'declarator');
+      while (id && id.type !== 'identifier' && id.type !== 'field_identifier' && id.type !== 'qualified_identifier') id = field(id, 'declarator');
+      if (id?.type === 'qualified_identifier') return { name: qualifiedName(id), node: id, declarator: d };
       return id ? { name: id.text, node: id, declarator: d } : null;
     })
     .filter((x): x is { name: string; node: Node; declarator: Node } => x !== null);
@@ -159,15 +160,28 @@ export function auditState(root: Node): StateFinding[] {
 /** Kinds that a second run of exec would clobber or share: what the once-per-process guard is for. */
 export const PROCESS_GLOBAL: ReadonlySet<StateKind> = new Set(['pyobject', 'static-type', 'mutable-static', 'function-static', 'capsule']);
 
-/** Findings that exec touches: globals it names (sets, readies, exports) and state declared in it. */
-export function stateTouchedBy(findings: readonly StateFinding[], body: Node): StateFinding[] {
-  const names = new Set(ofType(body, 'identifier').map((n) => n.text));
-  const first = body.startPosition.row + 1;
-  const last = body.endPosition.row + 1;
-  const inBody = (f: StateFinding) => first <= f.line && f.line <= last;
+/**
+ * Findings that code touches: globals it names (sets, readies, exports) and state declared in it.
+ * `bodies` are exec's body, or the bodies of the functions it calls (see engine/reach.ts).
+ */
+export function stateTouchedBy(findings: readonly StateFinding[], bodies: Node | readonly Node[]): StateFinding[] {
+  const list = Array.isArray(bodies) ? (bodies as readonly Node[]) : [bodies as Node];
+  const names = new Set<string>();
+  for (const body of list) {
+    for (const n of ofType(body, 'identifier')) names.add(n.text);
+    // C++'s `Selectors::ALLOWED`, a static member defined at file scope (fastnumbers).
+    for (const n of ofType(body, 'qualified_identifier')) names.add(qualifiedName(n));
+  }
+  const spans = list.map((b) => [b.startPosition.row + 1, b.endPosition.row + 1]);
+  const inBody = (f: StateFinding) => spans.some(([first, last]) => first <= f.line && f.line <= last);
   return findings.filter(
     (f) => PROCESS_GLOBAL.has(f.kind) && (f.kind === 'capsule' || f.kind === 'function-static' ? inBody(f) : names.has(f.name)),
   );
+}
+
+/** `a :: b` as `a::b`. */
+function qualifiedName(n: Node): string {
+  return n.text.replace(/\s+/g, '');
 }
 
 export interface Recommendation {

@@ -1,6 +1,7 @@
 /** Builds what every transform needs to know about one module init, once. */
 import type { ModuleInit } from './module-init';
 import { auditState, recommend, stateTouchedBy } from '../audit/state';
+import { stateTouchedThroughCalls, type DefinedElsewhere } from './reach';
 import type { ConvertOptions } from './options';
 import type { Lang, Node } from '../c/parse';
 import type { TransformContext } from './transform';
@@ -43,7 +44,16 @@ function hasWorkToExecute(init: ModuleInit): boolean {
   return named(init.body).some((s) => !gone.some((g) => same(g, s)) && !returnsModule(s));
 }
 
-export function buildContext(text: string, root: Node, lang: Lang, init: ModuleInit, options: ConvertOptions): TransformContext {
+/** Each finding once, as exec touches it directly or through a call. */
+function uniqueFindings<T extends { name: string; line: number; file?: string }>(findings: T[]): T[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.file ?? ''}\0${f.name}\0${f.line}`;
+    return !seen.has(key) && (seen.add(key), true);
+  });
+}
+
+export function buildContext(text: string, root: Node, lang: Lang, init: ModuleInit, options: ConvertOptions, definedElsewhere?: DefinedElsewhere): TransformContext {
   // Every word in the file counts as taken (comments and strings too): cheap and never wrong.
   const used = new Set(text.match(/[A-Za-z_]\w*/g) ?? []);
   // A module may be named `2spam` (importlib accepts it): C names may not start with a digit.
@@ -66,7 +76,8 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
     },
   };
   const findings = auditState(root);
-  const touched = stateTouchedBy(findings, init.body);
+  // Exec's own body, and the functions it calls, here and in the module's other sources.
+  const touched = uniqueFindings([...stateTouchedBy(findings, init.body), ...stateTouchedThroughCalls(root, init.body, definedElsewhere)]);
   const bodyWords = new Set(init.body.text.match(/[A-Za-z_]\w*/g) ?? []);
   const paramName = init.globalModule?.param ?? init.moduleVar ?? freeName(bodyWords, ['module', 'mod', 'm']);
   const param = { name: paramName, text: init.paramText ?? `PyObject *${paramName}` };
@@ -92,6 +103,7 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
     audit: { findings, touched, recommendation: recommend(findings, touched) },
     param,
     hasExec,
+    ...(definedElsewhere && { definedElsewhere }),
     gil: moduleGil ?? options.gil,
     gilFromModule: moduleGil !== null,
     indentUnit: indentUnitOf(text, init),

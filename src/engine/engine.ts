@@ -267,10 +267,9 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
           `this file only parses with some preprocessor branches hidden, and one of them (line ${lineOf(current, inDef.start)}) is inside the module definition; convert it by hand`,
           lineOf(current, inDef.start),
         );
-      const ctx = buildContext(current, root, lang, init, options);
+      const ctx = buildContext(current, root, lang, init, options, (name) => definedElsewhere(name, lang, env, trees));
       ctx.headerMacros = env.headerMacros ?? [];
       ctx.headers = env.headers ?? [];
-      ctx.definedElsewhere = (name) => definedElsewhere(name, lang, env, trees);
       for (const fn of [init.entry, init.fn]) checkHiddenCodeInert(current, hidden, fn, ctx, tableOf(current));
       const edits: Edit[] = [];
       for (const t of TRANSFORMS) {
