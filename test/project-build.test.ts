@@ -289,6 +289,32 @@ describe('the commands, on a project folder with no flags', () => {
     expect(files.find((f) => f.path === 'src/wordy/_count.c')?.status).toBe('changed');
   });
 
+  test("a define's value is written as distutils writes it (a tuple as Python prints it), and a -D of the user's replaces the project's", async () => {
+    const root = copyProject(WORDY, 'cli-defines');
+    const setup = path.join(root, 'setup.py');
+    // mysqlclient passes its version_info tuple as a macro value, which its C code stringifies.
+    fs.writeFileSync(setup, fs.readFileSync(setup, 'utf8').replace('("WORDY_FAST", None)]', '("WORDY_FAST", None), ("WORDY_VERSION", (2, 2, "final"))]'));
+    const { build } = await new ProjectBuilds({ pythons: found, sandbox: true, cache: false }).forSource(path.join(root, 'src/wordy/_count.c'), '_count');
+    expect(build?.defines).toContain("WORDY_VERSION=(2, 2, 'final')");
+    // setup.py's separators are space, tab and newline: the user's -D makes them a space only.
+    const tabs = ['--smoke', "_count.words('a\tb c') == 2"];
+    const r = runCli(['--dry-run', '--verify', ...two(), '-D', 'WORDY_SEPARATORS=" "', ...tabs, '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(r.stderr).not.toMatch(/verification failed/);
+    expect(r.code).toBe(0);
+    const without = runCli(['--dry-run', '--verify', ...two(), ...tabs, '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(without.stderr).toMatch(/verification failed/);
+  });
+
+  test('a source the build lists that is not here (a submodule not checked out) is said, and the flags given decide', () => {
+    const root = copyProject(WORDY, 'cli-missing-source');
+    fs.mkdirSync(path.join(root, 'vendor'));
+    fs.renameSync(path.join(root, 'src/wordy/tally.c'), path.join(root, 'vendor/tally.c'));
+    const r = runCli(['--dry-run', '--verify', ...two(), '-I', 'src/include', '-D', 'WORDY_SEPARATORS=" "', '--source', 'vendor/tally.c', '--smoke', "_count.words('a b  c') == 3", '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(r.stderr).toContain('built from the flags given only: setup.py builds wordy._count from src/wordy/tally.c, which is not here (a git submodule not checked out?)');
+    expect(r.stderr).not.toMatch(/verification failed/);
+    expect(r.code).toBe(0);
+  });
+
   test('verify says where the build came from; with setup.py unreadable it says so and the link fails', () => {
     const root = copyProject(WORDY, 'cli-verify');
     expect(runCli([...two(), '.'], root, { PEP489_CODEMOD_CACHE: cache }).code).toBe(0);

@@ -28,6 +28,15 @@ export async function projectInputs(builds: ProjectBuilds, file: string, moduleN
   const { build, problem, notBuilt } = await builds.forSource(logical, moduleName);
   if (notBuilt) return { notBuilt };
   if (!build) return problem ? { buildProblem: problem } : {};
+  // A source the build lists that is not here (a git submodule not checked out: xxhash's bundled
+  // library) would fail the original's build too: the build is said, and the user's flags decide.
+  const missing = build.sources.filter((s) => s !== logical && !fs.existsSync(s));
+  if (missing.length) {
+    const rel = (p: string) => path.relative(cwd, p) || p;
+    return {
+      buildProblem: `${rel(build.file)} builds ${build.name ?? moduleName} from ${missing.map(rel).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not here (a git submodule not checked out?); check it out, or give what it stands for (--source, --link)`,
+    };
+  }
   const inputs: ProjectInputs = {
     includeDirs: build.includeDirs,
     defines: build.defines,

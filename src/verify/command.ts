@@ -292,6 +292,11 @@ async function runJobs(jobs: Job[], options: VerifyOptions, discovery: Discovery
  * The module's build inputs: what the project's build says (compile_commands.json, setuptools),
  * with the command line's and the config's -I, -D, --source and --link on top.
  */
+/** `NAME` of `NAME=VALUE`. */
+function defineName(define: string): string {
+  return define.split('=')[0].trim();
+}
+
 async function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, cwd: string, builds: ProjectBuilds): Promise<VerifyInput & { notBuilt?: string }> {
   const project = await projectInputs(builds, job.displayPath ?? job.file, job.moduleName, cwd);
   const given = (options.source ?? []).map((s) => path.resolve(cwd, s));
@@ -306,7 +311,9 @@ async function inputFor(job: Job, options: VerifyOptions, discovery: Discovery, 
     expect: job.expect,
     original: job.original,
     includeDirs: [...(options.include ?? []).map((d) => path.resolve(cwd, d)), ...(project.includeDirs ?? [])],
-    defines: [...(options.define ?? []), ...(project.defines ?? [])],
+    // A -D of the user's replaces the project's define of the same name (the build read it wrong,
+    // or the user builds it otherwise); the compiler would take the last one given.
+    defines: [...(options.define ?? []), ...(project.defines ?? []).filter((d) => !(options.define ?? []).some((u) => defineName(u) === defineName(d)))],
     extraSources: [...given, ...(project.extraSources ?? []).filter((s) => !given.includes(s))],
     link: [...(options.link ?? []), ...(project.link ?? [])],
     pythonPath: [...(options.pythonPath ?? []).map((d) => path.resolve(cwd, d)), ...(project.pythonPath ?? [])],

@@ -183,13 +183,25 @@ def plain(value):
     return str(value)
 
 
+def define_pairs(macros):
+    """(name, value) pairs, each value as distutils writes it into -Dname=value: "%s" % value, so a
+    tuple is "(2, 2, 8, 'final', 0)" (mysqlclient's version_info), not a JSON list."""
+    out = []
+    for macro in macros or []:
+        if not isinstance(macro, (list, tuple)) or len(macro) != 2:
+            continue
+        name, value = macro
+        out.append([plain(name), None if value is None else "%s" % (value,)])
+    return out
+
+
 def describe(ext):
     get = lambda attr, default=None: getattr(ext, attr, default)
     return {
         "name": get("name"),
         "sources": plain(get("sources", [])),
         "include_dirs": plain(get("include_dirs", [])),
-        "define_macros": plain(get("define_macros", [])),
+        "define_macros": define_pairs(get("define_macros", [])),
         "undef_macros": plain(get("undef_macros", [])),
         "libraries": plain(get("libraries", [])),
         "library_dirs": plain(get("library_dirs", [])),
