@@ -383,6 +383,19 @@ describe('the commands, on a project folder with no flags', () => {
     expect(v.code).toBe(0);
   });
 
+  test("a package whose __init__ imports a module its build writes (setuptools_scm's version.py: lz4) is verified in an empty package too", () => {
+    const root = copyProject(DUO, 'cli-generated-module');
+    fs.writeFileSync(path.join(root, 'duo', '__init__.py'), 'from .version import version as __version__\nfrom duo._api import twice\n');
+    expect(runCli([...two(), '.'], root, { PEP489_CODEMOD_CACHE: cache }).code).toBe(0);
+    const v = runCli(['verify', ...two(), '--smoke', '_core.base() == 21', 'duo/_core.c'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(v.stdout).toContain("the package's __init__ imports duo.version, which is not in its sources (its build writes it), so the module was imported in an empty package");
+    expect(v.code).toBe(0);
+    // A module of the package that is in its sources and fails is the package's own failure, not hidden.
+    fs.writeFileSync(path.join(root, 'duo', 'version.py'), 'import a_module_nowhere_at_all_here\nversion = "1"\n');
+    const broken = runCli(['verify', ...two(), '--smoke', '_core.base() == 21', 'duo/_core.c'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(broken.stdout).toContain('a_module_nowhere_at_all_here');
+  });
+
   test("setup.py's package_dir folders are on the smoke's path (a wrapper module the smoke uses lives there)", () => {
     const root = copyProject(WORDY, 'cli-package-dir');
     fs.mkdirSync(path.join(root, 'python'));

@@ -88,13 +88,13 @@ export async function verifyModule(input: VerifyInput): Promise<ModuleVerificati
   // The package's own __init__ needs something not installed here (pyqrencode's imports PIL): the
   // module cannot be reached through it on this machine, so it is verified in an empty package.
   const ok = interpreters.every((i) => i.ok) && interpreters.some((i) => i.probes.import.ok === true);
-  const missing = !ok && input.packageDir && input.importName ? missingDependency(interpreters, input.importName) : undefined;
+  const missing = !ok && input.packageDir && input.importName ? missingDependency(interpreters, input.importName, input.packageDir, input.siblings ?? []) : undefined;
   if (missing)
     return verifyModule({
       ...input,
       packageDir: undefined,
       siblings: input.siblings?.map((s) => (s.importName.split('.')[0] === input.importName!.split('.')[0] ? { ...s, packageDir: undefined } : s)),
-      build: `${input.build ?? 'the flags given'}; the package's __init__ imports ${missing}, which is not installed here, so the module was imported in an empty package`,
+      build: `${input.build ?? 'the flags given'}; the package's __init__ imports ${missing}, which is not ${missing.split('.')[0] === input.importName!.split('.')[0] ? 'in its sources (its build writes it)' : 'installed here'}, so the module was imported in an empty package`,
     });
   return {
     sourcePath: input.displayPath ?? input.sourcePath,
@@ -254,13 +254,29 @@ function probeKey(req: ProbeRequest): string {
 }
 
 /** A module outside the project that importing the package needed and did not find, on every CPython that tried. */
-function missingDependency(interpreters: InterpreterVerification[], importName: string): string | undefined {
+function missingDependency(interpreters: InterpreterVerification[], importName: string, packageDir: string, siblings: readonly { importName: string }[]): string | undefined {
   const top = importName.split('.')[0];
   const names = interpreters
     .map((i) => /No module named '([\w.]+)'/.exec(i.probes.import.detail ?? '')?.[1])
     .filter((n): n is string => n !== undefined);
   const first = names[0];
-  return first && names.length === interpreters.filter((i) => i.probes.import.ok !== true).length && first.split('.')[0] !== top ? first : undefined;
+  if (!first || names.length !== interpreters.filter((i) => i.probes.import.ok !== true).length) return undefined;
+  if (first.split('.')[0] !== top) return first;
+  // A module of the package itself that its build writes (lz4's version.py, by setuptools_scm), not
+  // in the sources and not one of its extension modules: as missing here as a dependency.
+  return generatedModuleMissing(first, packageDir) && !siblings.some((s) => s.importName === first) ? first : undefined;
+}
+
+/** Is `dotted` (a module of the package in `packageDir`) absent from the sources, as a file or a folder? */
+function generatedModuleMissing(dotted: string, packageDir: string): boolean {
+  const rest = dotted.split('.').slice(1);
+  if (rest.length === 0) return false;
+  const at = path.join(packageDir, ...rest);
+  if (fs.existsSync(`${at}.py`) || fs.existsSync(path.join(at, '__init__.py'))) return false;
+  const dir = path.dirname(at);
+  const base = path.basename(at);
+  // An extension module of the package built elsewhere (a .so, a .c/.pyx it is built from).
+  return !(fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith(`${base}.`)));
 }
 
 /** The folders a module's link flags load libraries from: they must be visible where it is imported. */
