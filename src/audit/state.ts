@@ -8,7 +8,7 @@
  * definition and its slots), and anything declared const.
  */
 import type { Node } from '../c/parse';
-import { calleeName, callArgs, field, findAll, named, ofType, unparen } from '../c/syntax';
+import { calleeName, callArgs, field, findAll, named, ofType, same, unparen } from '../c/syntax';
 
 export type StateKind =
   | 'pyobject'
@@ -68,38 +68,71 @@ function isConst(decl: Node, declarator: Node): boolean {
 const WRITES_FIRST_ARG = new Set(['strcpy', 'strncpy', 'strcat', 'strncat', 'memcpy', 'memmove', 'memset', 'sprintf', 'snprintf', 'vsprintf', 'vsnprintf', 'strtok', 'fgets', 'read']);
 
 /**
- * The names the code writes to: assigned (also through a subscript or `*`), incremented, or passed
- * first to a function that writes there. Collected once per file: asking per variable walked the
- * whole tree once for each (most of a conversion's time on a module with many docstrings).
+ * Whether the code writes to `name`: assigns it (also through a subscript or `*`), increments it,
+ * or passes it first to a function that writes there. Read at each place the name is used, found
+ * in the text: walking every assignment and call of a large file once per variable, or even once,
+ * cost more than the rest of its audit.
  */
-function writtenNames(root: Node): Set<string> {
-  const written = new Set<string>();
-  const add = (n: Node | null) => {
-    let x = n && unparen(n);
-    while (x && (x.type === 'subscript_expression' || x.type === 'pointer_expression')) x = unparen(field(x, 'argument') ?? named(x)[0]);
-    if (x && x.type === 'identifier') written.add(x.text);
+function writtenIn(root: Node): (name: string) => boolean {
+  const text = root.text;
+  const base = root.startIndex;
+  const known = new Map<string, boolean>();
+  return (name) => {
+    let answer = known.get(name);
+    if (answer !== undefined) return answer;
+    answer = false;
+    for (const at of wordsAt(text, name)) {
+      const id = root.descendantForIndex(base + at, base + at + name.length);
+      if (id?.type === 'identifier' && id.text === name && writtenAt(id)) {
+        answer = true;
+        break;
+      }
+    }
+    known.set(name, answer);
+    return answer;
   };
-  for (const a of ofType(root, 'assignment_expression')) add(field(a, 'left'));
-  for (const u of ofType(root, 'update_expression')) add(field(u, 'argument'));
-  for (const c of ofType(root, 'call_expression')) if (WRITES_FIRST_ARG.has(calleeName(c) ?? '')) add(callArgs(c)[0] ?? null);
-  return written;
+}
+
+/** Offsets of `word` in `text` as a whole word. */
+function wordsAt(text: string, word: string): number[] {
+  const out: number[] = [];
+  const isWord = (c: string | undefined) => c !== undefined && /[A-Za-z0-9_]/.test(c);
+  for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + word.length))
+    if (!isWord(text[i - 1]) && !isWord(text[i + word.length])) out.push(i);
+  return out;
+}
+
+/** Is this use of a name a write: the left of `=`, the operand of `++`, the first argument of strcpy...? */
+function writtenAt(id: Node): boolean {
+  let x: Node = id;
+  for (let p = x.parent; p; p = x.parent) {
+    const through = p.type === 'parenthesized_expression' || ((p.type === 'subscript_expression' || p.type === 'pointer_expression') && same(field(p, 'argument') ?? named(p)[0] ?? null, x));
+    if (!through) break;
+    x = p;
+  }
+  const p = x.parent;
+  if (!p) return false;
+  if (p.type === 'assignment_expression') return same(field(p, 'left'), x);
+  if (p.type === 'update_expression') return same(field(p, 'argument'), x);
+  const call = p.type === 'argument_list' ? p.parent : null;
+  return !!call && call.type === 'call_expression' && WRITES_FIRST_ARG.has(calleeName(call) ?? '') && same(named(p)[0] ?? null, x);
 }
 
 /**
  * Text the code only reads: `static char doc[] = "..."` and `static char *kwlist[] = {"a", "b",
  * NULL}` (declared without const, as many modules do), whose name is never written (writtenNames).
  */
-function onlyReadText(written: ReadonlySet<string>, decl: Node, declarator: Node, name: string): boolean {
+function onlyReadText(written: (name: string) => boolean, decl: Node, declarator: Node, name: string): boolean {
   const type = field(decl, 'type')?.text ?? '';
   if (!/^(char|Py_UNICODE|wchar_t)$/.test(type.replace(/^(signed|unsigned)\s+/, '')) || !/\[/.test(declarator.text)) return false;
   const value = declarator.type === 'init_declarator' ? field(declarator, 'value') : null;
   if (!value) return false;
   const literal = (n: Node): boolean => n.type === 'string_literal' || n.type === 'concatenated_string' || n.type === 'null' || (n.type === 'identifier' && n.text === 'NULL') || (n.type === 'number_literal' && n.text === '0');
   if (!(literal(value) || (value.type === 'initializer_list' && named(value).every(literal)))) return false;
-  return !written.has(name);
+  return !written(name);
 }
 
-function classifyVariable(decl: Node, declarator: Node, local: boolean, written: () => ReadonlySet<string>, name: string): StateKind | null {
+function classifyVariable(decl: Node, declarator: Node, local: boolean, written: (name: string) => boolean, name: string): StateKind | null {
   if (decl.type !== 'declaration') return null;
   if (ofType(declarator, 'function_declarator').length) return null; // a prototype
   const storage = named(decl).filter((c) => c.type === 'storage_class_specifier').map((c) => c.text);
@@ -109,7 +142,7 @@ function classifyVariable(decl: Node, declarator: Node, local: boolean, written:
   if (READ_ONLY_TABLES.has(type)) return null;
   if (type === 'PyTypeObject' && !/\*/.test(declarator.text)) return 'static-type';
   if (isConst(decl, declarator)) return null;
-  if (onlyReadText(written(), decl, declarator, name)) return null;
+  if (onlyReadText(written, decl, declarator, name)) return null;
   if (/^PyObject$|Object$/.test(type) && /\*/.test(declarator.text)) return local ? 'function-static' : 'pyobject';
   return local ? 'function-static' : 'mutable-static';
 }
@@ -130,21 +163,28 @@ function fileScopeDeclarations(root: Node): Node[] {
 export function auditState(root: Node): StateFinding[] {
   const findings: StateFinding[] = [];
   const add = (name: string, at: Node, kind: StateKind) => findings.push({ name, line: at.startPosition.row + 1, kind, why: WHY[kind] });
-  let names: Set<string> | undefined;
-  const written = () => (names ??= writtenNames(root));
+  let isWritten: ((name: string) => boolean) | undefined;
+  const written = (name: string) => (isWritten ??= writtenIn(root))(name);
+  const text = root.text;
+  const base = root.startIndex;
 
   for (const decl of fileScopeDeclarations(root))
     for (const { name, node, declarator } of declaredNames(decl)) {
       const kind = classifyVariable(decl, declarator, false, written, name);
       if (kind) add(name, node, kind);
     }
-  for (const fn of ofType(root, 'function_definition'))
-    for (const decl of ofType(field(fn, 'body') ?? fn, 'declaration'))
+  for (const fn of ofType(root, 'function_definition')) {
+    const body = field(fn, 'body') ?? fn;
+    // Only a `static` local is state: a body without the word has none (most of a file's functions).
+    const at = text.indexOf('static', body.startIndex - base);
+    if (at === -1 || at >= body.endIndex - base) continue;
+    for (const decl of ofType(body, 'declaration'))
       for (const { name, node, declarator } of declaredNames(decl)) {
         const kind = classifyVariable(decl, declarator, true, written, name);
         if (kind) add(name, node, kind);
       }
-  for (const call of ofType(root, 'call_expression')) {
+  }
+  for (const call of callsOf(root, text, base, STATE_CALLS)) {
     const callee = calleeName(call) ?? '';
     if (/^PyState_(FindModule|AddModule|RemoveModule)$/.test(callee)) add(callee, call, 'pystate');
     else if (callee === 'PyCapsule_New') {
@@ -155,6 +195,20 @@ export function auditState(root: Node): StateFinding[] {
     } else if (callee === 'PyUnstable_Module_SetGIL') add(callee, call, 'gil-declaration');
   }
   return findings.sort((a, b) => a.line - b.line);
+}
+
+/** The calls the audit counts as state by their callee alone. */
+const STATE_CALLS = /\b(PyState_(?:FindModule|AddModule|RemoveModule)|PyCapsule_New|PyUnstable_Module_SetGIL)\b/g;
+
+/** Calls of the functions `pattern` names, found by their names in the text, in the order they come. */
+function callsOf(root: Node, text: string, base: number, pattern: RegExp): Node[] {
+  const out: Node[] = [];
+  for (const m of text.matchAll(pattern)) {
+    const id = root.descendantForIndex(base + m.index!, base + m.index! + m[0].length);
+    const call = id?.type === 'identifier' ? id.parent : null;
+    if (call?.type === 'call_expression' && same(field(call, 'function'), id)) out.push(call);
+  }
+  return out;
 }
 
 /** Kinds that a second run of exec would clobber or share: what the once-per-process guard is for. */
