@@ -44,3 +44,16 @@ test('a static type reads without errors through the view, and the view keeps ev
   // Only the use followed by another element is stood in for; the one closing its list reads as a call.
   expect(view.standIns.map((s) => TYPE.slice(s.start, s.end))).toEqual(['PyVarObject_HEAD_INIT(NULL, 0)']);
 });
+
+test("the view of every fixture input keeps its length and its line breaks (offsets map 1:1)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadFixtures } = require('./fixture-cases') as typeof import('./fixture-cases');
+  const broken: string[] = [];
+  for (const c of loadFixtures()) {
+    const text = c.input.toString('latin1');
+    const view = parseView(text, macroTable(text, []));
+    const breaks = (t: string) => [...t.matchAll(/\n/g)].map((m) => m.index).join(',');
+    if (view.text.length !== text.length || breaks(view.text) !== breaks(text)) broken.push(c.name);
+  }
+  expect(broken).toEqual([]);
+});

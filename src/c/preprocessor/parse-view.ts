@@ -194,7 +194,9 @@ export function parseView(text: string, table: MacroTable, skip: readonly Range[
   const ident = /\b[A-Za-z_]\w*\b/g;
   for (let m = names.length ? ident.exec(text) : null; m; m = ident.exec(text)) {
     const name = m[0];
-    if (!wanted.has(name) || insideAny(skip, m.index)) continue;
+    // Not inside a branch or directive the view already blanks (spidev's `#else` arm of a type's
+    // head): two replacements of one span would shift every offset after it.
+    if (!wanted.has(name) || insideAny(skip, m.index) || insideAny(directives, m.index)) continue;
     const macro = table.first(name)!;
     const start = m.index;
     let end = start + name.length;
@@ -252,6 +254,7 @@ export function parseView(text: string, table: MacroTable, skip: readonly Range[
   if (replacements.length === 0) return { text, standIns };
   replacements.sort((a, b) => a.start - b.start);
   for (const r of replacements) {
+    if (r.start < copied) continue; // overlaps the one before: the view keeps one reading of a span
     pieces.push(text.slice(copied, r.start), r.text);
     copied = r.end;
     standIns.push({ start: r.start, end: r.end, macro: r.macro, role: r.role });
