@@ -55,9 +55,15 @@ export function secondExec(ctx: TransformContext): SecondExec {
     kind: 'replay',
     reason:
       `A re-import or a legacy subinterpreter runs exec again; CPython ran the single-phase init once per ` +
-      `process and gave each later module a copy of its attributes. Exec uses ${names.join(', ')}, ` +
+      `process and gave each later module a copy of its attributes. Exec uses ${namesList(names)}, ` +
       `process-global state a second run would overwrite: so the body runs once, and later modules get the same objects.`,
   };
+}
+
+/** The first names, and how many more: a comment in the user's file names a few, not every global. */
+function namesList(names: string[]): string {
+  const SHOWN = 6;
+  return names.length <= SHOWN + 1 ? names.join(', ') : `${names.slice(0, SHOWN).join(', ')} and ${names.length - SHOWN} more`;
 }
 
 /** Why the guard is added (one sentence), or null when it is not. */

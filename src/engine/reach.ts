@@ -6,11 +6,38 @@
  */
 import type { Node } from '../c/parse';
 import { calleeName, field, ofType } from '../c/syntax';
+import { fileMacros } from '../c/macros';
 import { auditState, stateTouchedBy, type StateFinding } from '../audit/state';
 import { fileScopeFunctions, functionName } from './module-init';
 
 /** A function defined in another source of the module, as the engine finds it (engine.ts). */
 export type DefinedElsewhere = (name: string) => { path: string; text: string; fn: Node } | null;
+
+interface FileFunctions {
+  root: Node;
+  functions: Map<string, Node>;
+  bodies: Node[];
+  /** The file's own macros, by name: the words each body calls (read when first needed). */
+  macros: Map<string, string[]> | undefined;
+}
+
+/** The names a body calls (also through the file's macros: `INIT_TYPES(m)` calling `init_types`) and names at all. */
+function namesUsed(body: Node, file: FileFunctions): { callees: Set<string>; named: Set<string> } {
+  const callees = new Set(ofType(body, 'call_expression').map(calleeName).filter((n): n is string => !!n));
+  const named = new Set(ofType(body, 'identifier').map((n) => n.text));
+  file.macros ??= new Map(fileMacros(file.root.text).map((m) => [m.name, [...m.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((x) => x[1])]));
+  const pending = [...named].filter((n) => file.macros!.has(n));
+  for (const seen = new Set<string>(); pending.length; ) {
+    const macro = pending.pop()!;
+    if (seen.has(macro)) continue;
+    seen.add(macro);
+    for (const word of file.macros.get(macro) ?? []) {
+      callees.add(word);
+      if (file.macros.has(word)) pending.push(word);
+    }
+  }
+  return { callees, named };
+}
 
 /** Beyond this many functions the search stops: a module's init reaches a handful. */
 const MAX_FUNCTIONS = 200;
@@ -20,7 +47,7 @@ const MAX_FUNCTIONS = 200;
  * that), each finding named with the file it is in when that is another source.
  */
 export function stateTouchedThroughCalls(root: Node, body: Node, elsewhere?: DefinedElsewhere): (StateFinding & { file?: string })[] {
-  const byFile = new Map<string, { root: Node; functions: Map<string, Node>; bodies: Node[] }>();
+  const byFile = new Map<string, FileFunctions>();
   const fileOf = (key: string, r: Node) => {
     let f = byFile.get(key);
     if (!f) {
@@ -29,7 +56,7 @@ export function stateTouchedThroughCalls(root: Node, body: Node, elsewhere?: Def
         const name = functionName(fn);
         if (name && !functions.has(name)) functions.set(name, fn);
       }
-      byFile.set(key, (f = { root: r, functions, bodies: [] }));
+      byFile.set(key, (f = { root: r, functions, bodies: [], macros: undefined }));
     }
     return f;
   };
@@ -39,9 +66,10 @@ export function stateTouchedThroughCalls(root: Node, body: Node, elsewhere?: Def
   while (work.length && seen.size < MAX_FUNCTIONS) {
     const { key, body: b } = work.pop()!;
     const file = byFile.get(key)!;
-    for (const call of ofType(b, 'call_expression')) {
-      const name = calleeName(call);
-      if (!name) continue;
+    const { callees, named: mentioned } = namesUsed(b, file);
+    // A function of this file named anywhere in the body (called, or handed on as a pointer, or
+    // called by a macro of the file); one elsewhere only when called.
+    for (const name of new Set([...callees, ...mentioned])) {
       const local = file.functions.get(name);
       if (local) {
         const id = `${key}\0${name}`;
@@ -52,7 +80,7 @@ export function stateTouchedThroughCalls(root: Node, body: Node, elsewhere?: Def
         continue;
       }
       // Not in this file: in another source of the module, if the engine finds it there.
-      if (key !== '' || !elsewhere || here.functions.has(name)) continue;
+      if (key !== '' || !elsewhere || here.functions.has(name) || !callees.has(name)) continue;
       const other = elsewhere(name);
       if (!other) continue;
       const id = `${other.path}\0${name}`;
