@@ -35,7 +35,9 @@ function indexOf(dir: string): Map<string, string[]> {
   for (const n of names) {
     const p = path.join(dir, n);
     try {
-      if (fs.statSync(p).size > MAX_BYTES) continue;
+      // Regular files only: reading a FIFO among the sources would block the run.
+      const st = fs.statSync(p);
+      if (!st.isFile() || st.size > MAX_BYTES) continue;
       for (const m of fs.readFileSync(p, 'latin1').matchAll(DEFINITION)) {
         const paths = index.get(m[1]) ?? [];
         if (paths[paths.length - 1] !== p) paths.push(p);
