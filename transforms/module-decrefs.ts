@@ -1,6 +1,7 @@
 /**
  * The module passed to exec is borrowed: `Py_DECREF(m)`, `Py_XDECREF(m)` and `Py_CLEAR(m)` go
  * (a DECREF there frees the module under the import machinery's feet). Cleanups of other objects stay.
+ * A file-scope module variable (hiredis, xxtea) is the exception: exec takes a reference for it.
  * `Py_CLEAR(m)` also sets m to NULL, so where it leads straight to `return m;` it becomes the
  * failing `return -1;` instead, and where later code reads m it becomes `m = NULL;` (see
  * `moduleNullingsThatAreRead`).
@@ -208,7 +209,9 @@ export const moduleDecrefs: Transform = {
   meta: { id: 'module-decrefs', description: 'remove Py_DECREF/Py_XDECREF/Py_CLEAR of the borrowed module' },
   apply(ctx) {
     const { body, moduleVar } = ctx.init;
-    if (!moduleVar || !ctx.hasExec) return [];
+    // A file-scope module variable holds a reference exec takes (remove-create writes its
+    // Py_INCREF): the releases of it release that one, as the original's released its own.
+    if (!moduleVar || !ctx.hasExec || ctx.init.globalModule) return [];
     const id = this.meta.id;
     const calls = releasesOf(body, moduleVar).filter((n) => !ctx.vanishes(n));
     const cleanups = moduleCleanupBlocks(ctx);

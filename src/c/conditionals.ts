@@ -83,7 +83,7 @@ function scanConditionalsOnce(text: string): Conditional[] {
     pos = next;
   }
   const closed = done.filter((c) => c.end !== -1);
-  const markers = py3Markers(text, closed);
+  const markers = new Set([...py3Markers(text, closed), ...headerPy3Markers(text, closed)]);
   for (const c of closed) c.py3Markers = markers;
   const py2 = py2Markers(text, closed);
   for (const c of closed) c.py2Markers = py2;
@@ -128,6 +128,23 @@ function markersOn(text: string, conditionals: Conditional[], py3: boolean): Rea
 
 /** Macros projects define for "this is Python 3": IS_PY3K, PY3K, PY3, IS_PY3, PYTHON3, _PYTHON3 (udatetime, from setup.py), ... */
 const PY3_MACRO = /^_*(IS_)?PY(THON)?_?3K?$/;
+/**
+ * The same with the project's prefix, defined in a header of its own under a version test (pyuv's
+ * PYUV_PYTHON3, pycares' PYCARES_PYTHON3, set H). Only when the file itself does not define it: a
+ * file's own unconditional `#define HAVE_PY3 1` is a feature macro, not a version marker.
+ */
+const PREFIXED_PY3_MACRO = /^[A-Z][A-Z0-9]*_PYTHON3$/;
+
+/** Prefixed Python 3 markers the file tests but does not define (its headers do). */
+function headerPy3Markers(text: string, conditionals: Conditional[]): string[] {
+  const tested = new Set<string>();
+  for (const c of conditionals)
+    for (const b of c.branches) {
+      const name = /^(?:defined\s*\(?\s*)?(\w+)\s*\)?$/.exec(b.condition.trim())?.[1];
+      if (name && PREFIXED_PY3_MACRO.test(name)) tested.add(name);
+    }
+  return [...tested].filter((n) => !new RegExp(`^[ \\t]*#[ \\t]*(define|undef)[ \\t]+${n}\\b`, 'm').test(text));
+}
 
 function compare(a: number, op: string, b: number): boolean | null {
   switch (op) {

@@ -9,7 +9,7 @@ import { fileMacros, objectMacroValue } from '../c/macros';
 import { expand, ExpansionError } from '../c/preprocessor/expand';
 import type { MacroTable } from '../c/preprocessor/macro-table';
 import { tokenize } from '../c/preprocessor/tokens';
-import { refuse } from './refusal';
+import { refuse, Refusal } from './refusal';
 import {
   ancestors,
   callArgs,
@@ -256,6 +256,22 @@ function forwardsToAnotherInit(fn: Node, inits: Node[], text: string, table?: Ma
   return inits.some((other) => !same(other, fn) && initFunctionName(other, text, table) === callee);
 }
 
+/**
+ * `#define PYSMBC_PROTOTYPE_HEADER PyObject * PyInit__smbc (void)` and, at file scope,
+ * `PYSMBC_PROTOTYPE_HEADER` alone on its line before the body's `{` (pysmbc, set H): the macro and
+ * the line it is used on. `text` is the root's text; lines are counted in it.
+ */
+function initHeaderMacro(text: string): { name: string; init: string; useLine: number } | null {
+  for (const d of fileMacros(text)) {
+    if (d.params !== null) continue;
+    const init = /\b(PyInit_\w+)\s*\(/.exec(d.body)?.[1];
+    if (!init) continue;
+    const use = new RegExp(`^[ \\t]*${d.name}[ \\t]*(?:\\r?\\n[ \\t]*)?\\{`, 'm').exec(text);
+    if (use) return { name: d.name, init, useLine: text.slice(0, use.index).split('\n').length };
+  }
+  return null;
+}
+
 /** Returns the init, null when the file has no module init at all, or throws a Refusal. */
 export function findModuleInit(root: Node, table?: MacroTable, headerDefining?: (defName: string) => string | undefined): ModuleInit | null {
   const text = root.text;
@@ -266,6 +282,15 @@ export function findModuleInit(root: Node, table?: MacroTable, headerDefining?: 
     // the file through its macro table before it says "skipped" (missed-init.ts).
     if (creates.length === 0) return null;
     const mention = ofType(root, 'identifier').filter((n) => n.text.startsWith('PyInit_'))[0];
+    const headerMacro = mention ? null : initHeaderMacro(text);
+    if (headerMacro) {
+      // Lines of `text` (the root's) start at the root's row.
+      const line = headerMacro.useLine + root.startPosition.row;
+      throw new Refusal(
+        `the init's whole header is the macro ${headerMacro.name} (its #define spells ${headerMacro.init}), used on line ${line}; this tool cannot rewrite a header a macro spells: write the header out there (PyMODINIT_FUNC ${headerMacro.init}(void) on Python 3) and run again`,
+        line,
+      );
+    }
     refuse(
       mention
         ? `${mention.text} is not one plain function definition (its header is split across #if branches, or built by a macro); convert it by hand`
@@ -449,7 +474,14 @@ function moduleVariable(
     const stmt = outer.parent;
     if (stmt?.type === 'expression_statement' && same(stmt.parent, body)) {
       const others = targets.filter((t) => t.text !== moduleVar);
-      if (others.length) rewrites.push({ node: stmt, text: others.map((t) => `${t.text} = ${moduleVar};`).join(' ') });
+      // Each other target keeps a reference of its own (see globalModuleVariable): a pointer that
+      // outlives exec must not dangle once nothing else holds the module (chained-assignment).
+      const indent = `\n${indentOf(body, stmt)}`;
+      const keep = (t: Node) =>
+        t.type === 'identifier' && localDeclaration(body, t.text)
+          ? `${t.text} = ${moduleVar};`
+          : [`Py_INCREF(${moduleVar});`, `Py_XDECREF(${t.text});`, `${t.text} = ${moduleVar};`].join(indent);
+      if (others.length) rewrites.push({ node: stmt, text: others.map(keep).join(indent) });
       else vanishing.push(stmt);
       vanishing.push(...nullCheckAfter(stmt, moduleVar));
     } else {
@@ -469,7 +501,11 @@ function moduleVariable(
 /**
  * `mod_hiredis = PyModule_Create(&def);` where `mod_hiredis` is a file-scope `PyObject *` that other
  * functions read. In exec the module is the parameter, so the statement becomes
- * `mod_hiredis = module;`: a borrowed reference, as the original's was once PyInit returned it.
+ * `Py_INCREF(module); Py_XDECREF(mod_hiredis); mod_hiredis = module;`: a strong reference. CPython
+ * keeps every single-phase module alive until the interpreter ends, so the original's borrowed
+ * pointer never dangled; a multi-phase module is freed once nothing holds it (xxtea, set H: after
+ * `del sys.modules[...]` its functions called through freed memory). Exec running again (a
+ * re-import) points the variable at the new module, as the original's init did.
  * Refused when the variable is read before that statement (what it held then is not the module),
  * or when the statement is anything but a plain assignment in the init's body.
  */
@@ -505,8 +541,15 @@ function globalModuleVariable(
     paramText: `PyObject *${param}`,
     vanishing: nullCheckAfter(stmt, global),
     directReturn: null,
-    rewrites: [{ node: stmt, text: `${global} = ${param};` }],
+    rewrites: [{ node: stmt, text: [`Py_INCREF(${param});`, `Py_XDECREF(${global});`, `${global} = ${param};`].join(`\n${indentOf(body, stmt)}`) }],
   };
+}
+
+/** The whitespace before `stmt` on its line (`stmt` inside `body`). */
+function indentOf(body: Node, stmt: Node): string {
+  const before = body.text.slice(0, stmt.startIndex - body.startIndex);
+  const line = before.slice(before.lastIndexOf('\n') + 1);
+  return /^[ \t]*$/.test(line) ? line : '';
 }
 
 /** Is `name` a variable declared at file scope (not `extern`, not a function)? */
