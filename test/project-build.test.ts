@@ -386,6 +386,8 @@ describe('the commands, on a project folder with no flags', () => {
   test("a package whose __init__ imports a module its build writes (setuptools_scm's version.py: lz4) is verified in an empty package too", () => {
     const root = copyProject(DUO, 'cli-generated-module');
     fs.writeFileSync(path.join(root, 'duo', '__init__.py'), 'from .version import version as __version__\nfrom duo._api import twice\n');
+    // Its typing stub is shipped (python-isal's _version.pyi): a stub is no module.
+    fs.writeFileSync(path.join(root, 'duo', 'version.pyi'), 'version: str\n');
     expect(runCli([...two(), '.'], root, { PEP489_CODEMOD_CACHE: cache }).code).toBe(0);
     const v = runCli(['verify', ...two(), '--smoke', '_core.base() == 21', 'duo/_core.c'], root, { PEP489_CODEMOD_CACHE: cache });
     expect(v.stdout).toContain("the package's __init__ imports duo.version, which is not in its sources (its build writes it), so the module was imported in an empty package");
@@ -394,6 +396,19 @@ describe('the commands, on a project folder with no flags', () => {
     fs.writeFileSync(path.join(root, 'duo', 'version.py'), 'import a_module_nowhere_at_all_here\nversion = "1"\n');
     const broken = runCli(['verify', ...two(), '--smoke', '_core.base() == 21', 'duo/_core.c'], root, { PEP489_CODEMOD_CACHE: cache });
     expect(broken.stdout).toContain('a_module_nowhere_at_all_here');
+  });
+
+  test("setup.py's py_modules are on the path (moderngl's init imports its _moderngl)", () => {
+    const root = copyProject(WORDY, 'cli-py-modules');
+    // At the project's top, where py_modules live when package_dir maps no root folder.
+    fs.writeFileSync(path.join(root, 'wordhelper.py'), 'def count(s):\n    return len(s.split())\n');
+    fs.writeFileSync(
+      path.join(root, 'setup.py'),
+      fs.readFileSync(path.join(root, 'setup.py'), 'utf8').replace('packages=["wordy"],', 'packages=["wordy"], py_modules=["wordhelper"],').replace('package_dir={"": "src"},', 'package_dir={"wordy": "src/wordy"},'),
+    );
+    const r = runCli(['--dry-run', '--verify', ...two(), '--smoke', "__import__('wordhelper').count('a b') == _count.words('a b')", '.'], root, { PEP489_CODEMOD_CACHE: cache });
+    expect(r.stderr).not.toMatch(/verification failed/);
+    expect(r.code).toBe(0);
   });
 
   test("setup.py's package_dir folders are on the smoke's path (a wrapper module the smoke uses lives there)", () => {

@@ -275,8 +275,9 @@ function generatedModuleMissing(dotted: string, packageDir: string): boolean {
   if (fs.existsSync(`${at}.py`) || fs.existsSync(path.join(at, '__init__.py'))) return false;
   const dir = path.dirname(at);
   const base = path.basename(at);
-  // An extension module of the package built elsewhere (a .so, a .c/.pyx it is built from).
-  return !(fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith(`${base}.`)));
+  // An extension module of the package built elsewhere (a .so, a .pyx it is built from); a typing
+  // stub (python-isal's _version.pyi, set H) is no module.
+  return !(fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith(`${base}.`) && /\.(so|pyd|pyx)$/.test(f)));
 }
 
 /** The folders a module's link flags load libraries from: they must be visible where it is imported. */

@@ -292,6 +292,11 @@ def run(project, source):
         # Where the project's Python code lives (package_dir={'': 'python'}): the smoke imports it.
         package_dir = call.get("package_dir") or {}
         python_dirs = sorted({str(v) for v in package_dir.values()}) if isinstance(package_dir, dict) else []
+        # Top-level modules (py_modules=['_moderngl']) live in the root package folder: the
+        # extension's init may import one (moderngl's mgl imports _moderngl, set H).
+        if call.get("py_modules"):
+            top = str(package_dir.get("", ".")) if isinstance(package_dir, dict) else "."
+            python_dirs = sorted(set(python_dirs) | {top})
         for ext in exts:
             described = describe(ext)
             described["python_dirs"] = python_dirs
