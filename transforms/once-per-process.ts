@@ -122,6 +122,8 @@ function checkPoint(ctx: TransformContext): number {
   let top: Node = first;
   for (let prev = first.previousSibling; prev?.type === 'comment'; prev = prev.previousSibling) {
     if ((ctx.text.slice(prev.endIndex, top.startIndex).match(/\n/g) ?? []).length > 1) break;
+    // A comment at the end of the statement before (`return NULL; /* ... */`) belongs to that one.
+    if (!/^[ \t]*$/.test(ctx.text.slice(lineStart(ctx.text, prev.startIndex), prev.startIndex))) break;
     top = prev;
   }
   return lineStart(ctx.text, top.startIndex);
