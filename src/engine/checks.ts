@@ -119,3 +119,47 @@ export function checkEditsOutsideErrors(root: Node, edits: readonly Edit[]): voi
       );
   }
 }
+
+/** The items of a stretch of an initializer list, split at its top-level commas. */
+function itemsOf(code: string): string[] {
+  const body = code
+    .replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ')
+    .replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '0')
+    .replace(/^[ \t]*#.*$/gm, ' ');
+  const items: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of body) {
+    if (ch === '(' || ch === '{' || ch === '[') depth++;
+    else if (ch === ')' || ch === '}' || ch === ']') depth--;
+    if (depth === 0 && ch === ',') {
+      items.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  if (current.trim()) items.push(current.trim());
+  return items;
+}
+
+/**
+ * A conditional inside a positional module definition whose branches hold different numbers of
+ * items (`#ifdef X` / `#else` / `"name", doc, -1,` / `#endif`): which field each later item fills
+ * depends on the setting, and the rules read one setting only (the fuzzer found m_slots written
+ * into m_free that way). Designated items (`.m_slots = ...`) name their field and are left alone.
+ */
+export function checkDefinitionItemsFixed(text: string, initList: Node, conditionals: readonly Conditional[]): void {
+  for (const c of conditionals) {
+    if (c.start < initList.startIndex || c.end > initList.endIndex) continue;
+    const branches = c.branches.map((b) => itemsOf(text.slice(b.bodyStart, b.bodyEnd)));
+    if (branches.every((items) => items.every((i) => i.startsWith('.')))) continue;
+    const counts = branches.map((items) => items.length);
+    // Without an #else, the setting that skips the branch holds none.
+    if (c.branches[c.branches.length - 1].kind !== 'else') counts.push(0);
+    if (counts.every((n) => n === counts[0])) continue;
+    const line = lineOf(text, c.start);
+    throw new Refusal(
+      `a conditional inside the module definition gives it ${counts.join(' or ')} items depending on the setting, so which field each later item fills depends on it too; write its fields by name (.m_slots = ...) or convert it by hand`,
+      line,
+    );
+  }
+}

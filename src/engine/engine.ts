@@ -34,7 +34,8 @@ import { fallsOffEnd } from '../c/control-flow';
 import { usesJumpingMacro } from '../c/preprocessor/jumps';
 import { codeMatches, nonCodeRanges } from '../c/non-code';
 import { reparse, textChanges } from '../c/incremental';
-import { checkEditsOutsideErrors, checkEditsOutsideMasked, checkEditsOutsideStandIns, checkHeadersFindModule, checkHiddenCodeInert } from './checks';
+import { checkDefinitionItemsFixed, checkEditsOutsideErrors, checkEditsOutsideMasked, checkEditsOutsideStandIns, checkHeadersFindModule, checkHiddenCodeInert } from './checks';
+import { scanConditionals } from '../c/conditionals';
 
 export type Status = 'changed' | 'unchanged' | 'skipped' | 'failed';
 
@@ -267,6 +268,7 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
           `this file only parses with some preprocessor branches hidden, and one of them (line ${lineOf(current, inDef.start)}) is inside the module definition; convert it by hand`,
           lineOf(current, inDef.start),
         );
+      checkDefinitionItemsFixed(current, init.def.initList, scanConditionals(current));
       const ctx = buildContext(current, root, lang, init, options, (name) => definedElsewhere(name, lang, env, trees));
       ctx.headerMacros = env.headerMacros ?? [];
       ctx.headers = env.headers ?? [];
