@@ -13,7 +13,7 @@ import { displayPath } from '../cli/report';
 import { field } from '../c/syntax';
 import { BinaryFileError, decode } from '../c/text';
 import { auditState, recommend, Recommendation, StateFinding, stateTouchedBy } from './state';
-import { stateTouchedThroughCalls } from '../engine/reach';
+import { definitionAmong, stateTouchedThroughCalls } from '../engine/reach';
 
 export interface ModuleAudit {
   path: string;
@@ -49,25 +49,21 @@ export async function auditFile(file: string, text: string): Promise<(ModuleAudi
   const siblingTrees: Tree[] = [];
   // A function the init calls that a source beside it defines, found as the conversion finds it.
   const siblings = siblingDefiners(file);
-  const elsewhere = (name: string) => {
-    for (const s of siblings(name)) {
-      if (langForPath(s.path) !== langForPath(file)) continue;
-      const t = parseWith(parser, s.text);
+  const elsewhere = (name: string) =>
+    definitionAmong(siblings(name), name, langForPath(file), (text) => {
+      const t = parseWith(parser, text);
       siblingTrees.push(t);
-      const fn = fileScopeFunctions(t.rootNode).find((f) => functionName(f) === name);
-      if (fn) return { path: s.path, text: s.text, fn };
-    }
-    return null;
-  };
+      return t.rootNode;
+    });
   try {
     const state = auditState(tree.rootNode);
     const init = initFunction(tree.rootNode, text);
     const body = init && field(init, 'body');
     // Exec's body and the functions it calls, here and in the sources beside it (the module's other
     // sources as its project builds it are added by the caller).
-    const through = body ? stateTouchedThroughCalls(tree.rootNode, body, elsewhere) : [];
+    const through = body ? stateTouchedThroughCalls(tree.rootNode, state, body, elsewhere) : [];
     const direct = body ? stateTouchedBy(state, body) : state;
-    const touched: (StateFinding & { file?: string })[] = state.filter((f) => direct.includes(f) || through.some((t) => !t.file && t.name === f.name && t.line === f.line));
+    const touched: (StateFinding & { file?: string })[] = state.filter((f) => direct.includes(f) || through.includes(f));
     // State a helper in another source keeps counts, with the file it is in.
     const otherState = through.filter((t) => t.file);
     return { path: file, module, state: [...state, ...otherState], touched: [...touched, ...otherState], recommendation: recommend([...state, ...otherState], [...touched, ...otherState]) };

@@ -120,7 +120,7 @@ function writtenAt(id: Node): boolean {
 
 /**
  * Text the code only reads: `static char doc[] = "..."` and `static char *kwlist[] = {"a", "b",
- * NULL}` (declared without const, as many modules do), whose name is never written (writtenNames).
+ * NULL}` (declared without const, as many modules do), whose name is never written (writtenIn).
  */
 function onlyReadText(written: (name: string) => boolean, decl: Node, declarator: Node, name: string): boolean {
   const type = field(decl, 'type')?.text ?? '';

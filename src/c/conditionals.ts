@@ -4,6 +4,8 @@
  * Python-version conditional from any other.
  */
 
+import { rememberByText } from './recent-texts';
+
 export interface Branch {
   kind: 'if' | 'ifdef' | 'ifndef' | 'elif' | 'else';
   condition: string;
@@ -32,16 +34,10 @@ const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/;
 
 /** Every conditional in the file, outer ones before the ones nested in them. */
 /** The last few texts' conditionals (several rules scan the same text); callers only read them. */
-const scanned = new Map<string, Conditional[]>();
+const scanned = rememberByText((text) => scanConditionalsOnce(text));
 
 export function scanConditionals(text: string): Conditional[] {
-  let found = scanned.get(text);
-  if (!found) {
-    found = scanConditionalsOnce(text);
-    scanned.set(text, found);
-    if (scanned.size > 4) scanned.delete(scanned.keys().next().value!);
-  }
-  return found;
+  return scanned(text);
 }
 
 function scanConditionalsOnce(text: string): Conditional[] {

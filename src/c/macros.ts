@@ -2,6 +2,7 @@
  * The file's own `#define`s, read as text (continuation lines joined), and which of them Python 3
  * sees: a definition in the Python 2 side of a version conditional does not count.
  */
+import { rememberByText } from './recent-texts';
 import { isVersionConditional, py3Branch, scanConditionals } from './conditionals';
 
 export interface MacroDefinition {
@@ -27,16 +28,10 @@ export function py2OnlyRanges(text: string): { start: number; end: number }[] {
 }
 
 /** The last few texts' macros: the rules of one conversion ask for the same text's many times. */
-const recent = new Map<string, MacroDefinition[]>();
+const macrosOf = rememberByText((text) => readMacros(text));
 
 export function fileMacros(text: string): MacroDefinition[] {
-  let found = recent.get(text);
-  if (!found) {
-    found = readMacros(text);
-    recent.set(text, found);
-    if (recent.size > 4) recent.delete(recent.keys().next().value!);
-  }
-  return found;
+  return macrosOf(text);
 }
 
 function readMacros(text: string): MacroDefinition[] {

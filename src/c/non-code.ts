@@ -3,18 +3,15 @@
  * and preprocessor lines (with their backslash continuations). Read as text, for the preparations
  * that work before tree-sitter can see the code.
  */
+import { rememberByText } from './recent-texts';
+
 export type Range = { start: number; end: number };
 
-/** The last texts read, latest last: the preparations and the parse view ask about the same text. */
-const recent: { text: string; ranges: Range[] }[] = [];
+/** The preparations and the parse view ask about the same few texts. */
+const scanned = rememberByText((text) => scanNonCode(text));
 
 export function nonCodeRanges(text: string): Range[] {
-  const known = recent.find((r) => r.text === text);
-  if (known) return known.ranges.slice();
-  const ranges = scanNonCode(text);
-  recent.push({ text, ranges });
-  if (recent.length > 4) recent.shift();
-  return ranges.slice();
+  return scanned(text).slice();
 }
 
 function scanNonCode(text: string): Range[] {

@@ -5,6 +5,7 @@
  * never see it). Anything else is decoded as Latin-1, one character per byte: the edits only ever
  * insert ASCII, so encoding back as Latin-1 gives every original byte exactly as it was.
  */
+import { rememberByText } from './recent-texts';
 
 export type Encoding = 'utf8' | 'latin1';
 
@@ -44,22 +45,15 @@ export function detectEol(text: string): '\n' | '\r\n' {
   return crlf > lf ? '\r\n' : '\n';
 }
 
-/** Texts whose newlines were indexed, latest last: a conversion asks about a few texts many times. */
-const newlineIndexes: { text: string; newlines: Int32Array }[] = [];
-const INDEXED_TEXTS = 4;
 /** Shorter texts are counted directly: indexing them costs more than it saves. */
 const INDEX_FROM_LENGTH = 8192;
 
-function newlinesOf(text: string): Int32Array {
-  const known = newlineIndexes.find((x) => x.text === text);
-  if (known) return known.newlines;
+/** The offsets of a text's newlines (a conversion asks about a few texts many times). */
+const newlinesOf = rememberByText((text) => {
   const at: number[] = [];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) at.push(i);
-  const newlines = Int32Array.from(at);
-  newlineIndexes.push({ text, newlines });
-  if (newlineIndexes.length > INDEXED_TEXTS) newlineIndexes.shift();
-  return newlines;
-}
+  return Int32Array.from(at);
+});
 
 /** 1-based line number of a string index: 1 + the newlines before it. */
 export function lineOf(text: string, index: number): number {

@@ -77,7 +77,7 @@ export function buildContext(text: string, root: Node, lang: Lang, init: ModuleI
   };
   const findings = auditState(root);
   // Exec's own body, and the functions it calls, here and in the module's other sources.
-  const touched = uniqueFindings([...stateTouchedBy(findings, init.body), ...stateTouchedThroughCalls(root, init.body, definedElsewhere)]);
+  const touched = uniqueFindings([...stateTouchedBy(findings, init.body), ...stateTouchedThroughCalls(root, findings, init.body, definedElsewhere)]);
   const bodyWords = new Set(init.body.text.match(/[A-Za-z_]\w*/g) ?? []);
   const paramName = init.globalModule?.param ?? init.moduleVar ?? freeName(bodyWords, ['module', 'mod', 'm']);
   const param = { name: paramName, text: init.paramText ?? `PyObject *${paramName}` };

@@ -34,6 +34,7 @@ import { fallsOffEnd } from '../c/control-flow';
 import { usesJumpingMacro } from '../c/preprocessor/jumps';
 import { codeMatches, nonCodeRanges } from '../c/non-code';
 import { reparse, textChanges } from '../c/incremental';
+import { definitionAmong } from './reach';
 import { checkDefinitionItemsFixed, checkEditsOutsideErrors, checkEditsOutsideMasked, checkEditsOutsideStandIns, checkHeadersFindModule, checkHiddenCodeInert } from './checks';
 import { scanConditionals } from '../c/conditionals';
 
@@ -142,13 +143,7 @@ type Range = { start: number; end: number };
  * same language (its trees join the conversion's, freed with them). Null when none defines it.
  */
 function definedElsewhere(name: string, lang: Lang, env: SourceEnvironment, trees: Trees): { path: string; text: string; fn: Node } | null {
-  // The siblings asked for are only those whose text seems to define `name` (sibling-sources.ts).
-  for (const s of env.siblings?.(name) ?? []) {
-    if (langForPath(s.path) !== lang) continue;
-    const fn = fileScopeFunctions(trees.root(s.text)).find((f) => functionName(f) === name);
-    if (fn) return { path: s.path, text: s.text, fn };
-  }
-  return null;
+  return definitionAmong(env.siblings?.(name) ?? [], name, lang, (text) => trees.root(text));
 }
 
 /** What the runner found around the file: macros from its own headers that return from a function. */

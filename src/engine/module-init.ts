@@ -9,6 +9,7 @@ import { fileMacros, objectMacroValue } from '../c/macros';
 import { expand, ExpansionError } from '../c/preprocessor/expand';
 import type { MacroTable } from '../c/preprocessor/macro-table';
 import { tokenize } from '../c/preprocessor/tokens';
+import { indentationAt } from '../c/text';
 import { refuse, Refusal } from './refusal';
 import {
   ancestors,
@@ -476,12 +477,9 @@ function moduleVariable(
       const others = targets.filter((t) => t.text !== moduleVar);
       // Each other target keeps a reference of its own (see globalModuleVariable): a pointer that
       // outlives exec must not dangle once nothing else holds the module (chained-assignment).
-      const indent = `\n${indentOf(body, stmt)}`;
-      const keep = (t: Node) =>
-        t.type === 'identifier' && localDeclaration(body, t.text)
-          ? `${t.text} = ${moduleVar};`
-          : [`Py_INCREF(${moduleVar});`, `Py_XDECREF(${t.text});`, `${t.text} = ${moduleVar};`].join(indent);
-      if (others.length) rewrites.push({ node: stmt, text: others.map(keep).join(indent) });
+      const indent = indentationAt(body.text, stmt.startIndex - body.startIndex);
+      const keep = (t: Node) => (t.type === 'identifier' && localDeclaration(body, t.text) ? `${t.text} = ${moduleVar};` : storeOwnReference(t.text, moduleVar, indent));
+      if (others.length) rewrites.push({ node: stmt, text: others.map(keep).join(`\n${indent}`) });
       else vanishing.push(stmt);
       vanishing.push(...nullCheckAfter(stmt, moduleVar));
     } else {
@@ -541,15 +539,13 @@ function globalModuleVariable(
     paramText: `PyObject *${param}`,
     vanishing: nullCheckAfter(stmt, global),
     directReturn: null,
-    rewrites: [{ node: stmt, text: [`Py_INCREF(${param});`, `Py_XDECREF(${global});`, `${global} = ${param};`].join(`\n${indentOf(body, stmt)}`) }],
+    rewrites: [{ node: stmt, text: storeOwnReference(global, param, indentationAt(body.text, stmt.startIndex - body.startIndex)) }],
   };
 }
 
-/** The whitespace before `stmt` on its line (`stmt` inside `body`). */
-function indentOf(body: Node, stmt: Node): string {
-  const before = body.text.slice(0, stmt.startIndex - body.startIndex);
-  const line = before.slice(before.lastIndexOf('\n') + 1);
-  return /^[ \t]*$/.test(line) ? line : '';
+/** `target = module;` with a reference of the target's own, the old one released (see globalModuleVariable). */
+function storeOwnReference(target: string, module: string, indent: string): string {
+  return [`Py_INCREF(${module});`, `Py_XDECREF(${target});`, `${target} = ${module};`].join(`\n${indent}`);
 }
 
 /** Is `name` a variable declared at file scope (not `extern`, not a function)? */

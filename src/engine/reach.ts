@@ -4,7 +4,8 @@
  * overwrite process-global state) must see state a helper sets (python-ldap's `LDAPinit_constants`
  * in constants.c fills the module's exception classes into C globals there).
  */
-import type { Node } from '../c/parse';
+import { langForPath, type Lang, type Node } from '../c/parse';
+import type { SiblingSource } from '../c/sibling-sources';
 import { calleeName, field, ofType } from '../c/syntax';
 import { fileMacros } from '../c/macros';
 import { auditState, stateTouchedBy, type StateFinding } from '../audit/state';
@@ -12,6 +13,19 @@ import { fileScopeFunctions, functionName } from './module-init';
 
 /** A function defined in another source of the module, as the engine finds it (engine.ts). */
 export type DefinedElsewhere = (name: string) => { path: string; text: string; fn: Node } | null;
+
+/**
+ * The definition of `name` among the sources beside a file (those whose text seems to define it,
+ * sibling-sources.ts), in the same language, read with `rootOf`. Null when none defines it.
+ */
+export function definitionAmong(siblings: readonly SiblingSource[], name: string, lang: Lang, rootOf: (text: string) => Node): { path: string; text: string; fn: Node } | null {
+  for (const s of siblings) {
+    if (langForPath(s.path) !== lang) continue;
+    const fn = fileScopeFunctions(rootOf(s.text)).find((f) => functionName(f) === name);
+    if (fn) return { path: s.path, text: s.text, fn };
+  }
+  return null;
+}
 
 interface FileFunctions {
   root: Node;
@@ -44,9 +58,10 @@ const MAX_FUNCTIONS = 200;
 
 /**
  * The state exec touches through the functions it calls (not its own body: the caller counts
- * that), each finding named with the file it is in when that is another source.
+ * that), each finding named with the file it is in when that is another source. `findings` are
+ * the audit of `root` itself, which the caller has already made.
  */
-export function stateTouchedThroughCalls(root: Node, body: Node, elsewhere?: DefinedElsewhere): (StateFinding & { file?: string })[] {
+export function stateTouchedThroughCalls(root: Node, findings: readonly StateFinding[], body: Node, elsewhere?: DefinedElsewhere): (StateFinding & { file?: string })[] {
   const byFile = new Map<string, FileFunctions>();
   const fileOf = (key: string, r: Node) => {
     let f = byFile.get(key);
@@ -94,8 +109,8 @@ export function stateTouchedThroughCalls(root: Node, body: Node, elsewhere?: Def
   const touched: (StateFinding & { file?: string })[] = [];
   for (const [key, file] of byFile) {
     if (file.bodies.length === 0) continue;
-    const findings = auditState(file.root);
-    touched.push(...stateTouchedBy(findings, file.bodies).map((f) => (key ? { ...f, file: key } : f)));
+    const audited = key ? auditState(file.root) : findings;
+    touched.push(...stateTouchedBy(audited, file.bodies).map((f) => (key ? { ...f, file: key } : f)));
   }
   return touched;
 }
