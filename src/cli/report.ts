@@ -1,17 +1,12 @@
 /** Turning outcomes into what the user reads: unified diffs, JSON, one line per file, a summary. */
 import { jsonDocument } from './version';
 import path from 'node:path';
-import type * as Diff from 'diff';
+import { structuredPatch } from './diff-lib';
 import { colorDiffLine, type Colors } from './color';
 import type { Status } from '../engine/engine';
 import { failureRule, ruleDescription } from './rules';
 import type { FileOutcome } from './runner';
 
-// Loaded when a diff is first made: `--help` and runs that print no diff do not pay for it.
-let diffLib: typeof Diff | undefined;
-const structuredPatch: typeof Diff.structuredPatch = ((...args: Parameters<typeof Diff.structuredPatch>) =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (diffLib ??= require('diff') as typeof Diff).structuredPatch(...args)) as typeof Diff.structuredPatch;
 import { fileStat } from './stat';
 
 export function displayPath(file: string, cwd: string): string {

@@ -5,7 +5,7 @@
  *    src/spam.c | 37 ++++++++++++++++++++++++-------------
  *    1 file changed, 24 insertions(+), 13 deletions(-)
  */
-import { structuredPatch } from 'diff';
+import { structuredPatch } from './diff-lib';
 import type { Colors } from './color';
 import { displayPath } from './report';
 import type { FileOutcome } from './runner';

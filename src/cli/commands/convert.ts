@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { FileOutcome } from '../runner';
-import { secondExecOf } from '../report';
 import { VerifyFlags, verifyOptions, verifyOptionsBuilder } from './verify-options';
 import { GIL_CHOICES, INTERPRETER_CHOICES, NUMPY_IMPORT_CHOICES, ONCE_PER_PROCESS_CHOICES, DEFAULT_OPTIONS } from '../../engine/options';
 import type { ConvertOptions, GilChoice, InterpretersChoice, NumpyImportChoice, OncePerProcessChoice } from '../../engine/options';
@@ -396,6 +395,7 @@ async function verifyOutcomes(outcomes: FileOutcome[], a: ConvertArgs, ctx: Comm
   const { verifyConverted } = await import('../../verify/command');
   const { VerifyEnvironmentError } = await import('../../verify/verify');
   const { writeOutcome } = await import('../runner');
+  const { secondExecOf } = await import('../report');
   const changed = outcomes.filter((o) => o.status === 'changed');
   if (changed.length === 0) return outcomes;
   const options = await verifyOptions(a, ctx.config, setting(a.jobs, ctx.config?.jobs, undefined));
