@@ -232,9 +232,20 @@ export function isVersionConditional(c: Conditional): boolean {
 /** The text with `ranges` turned to spaces, line breaks kept, so offsets and lines stay put. */
 export function blankRanges(text: string, ranges: readonly { start: number; end: number }[]): string {
   if (ranges.length === 0) return text;
-  const chars = text.split('');
-  for (const r of ranges) for (let i = r.start; i < r.end; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
-  return chars.join('');
+  // Slices of the text between the merged ranges, and each range's slice with everything but line
+  // breaks blanked: no per-character array of a whole file (this runs once per reading tried).
+  const sorted = [...ranges].filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let at = 0;
+  for (const r of sorted) {
+    const start = Math.max(r.start, at);
+    const end = Math.min(r.end, text.length);
+    if (end <= start) continue;
+    parts.push(text.slice(at, start), text.slice(start, end).replace(/[^\r\n]/g, ' '));
+    at = end;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }
 
 export function maskInactiveBranches(text: string): {
