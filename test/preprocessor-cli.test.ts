@@ -72,3 +72,32 @@ test('a statement macro whose header cannot be seen is refused by name; with -I 
   // The use itself is untouched: the smallest diff.
   expect(out).toContain('    ADD_INT(m, "ANSWER", 42);\n');
 });
+
+const KINDS_H = `#define HANDLE_KIND_MAP(XX) \\
+  XX(TCP, tcp) \\
+  XX(UDP, udp)
+#define KIND_TCP 1
+#define KIND_UDP 2
+`;
+
+test('an X-macro list used as a statement with no semicolon reads as one: refused by name blind, converted and verified with -I', () => {
+  const dir = sandbox();
+  fs.mkdirSync(path.join(dir, 'src'));
+  fs.mkdirSync(path.join(dir, 'include'));
+  copyFixtures(path.join(dir, 'src'), { 'xkinds.c': 'refuse-unseen-x-macro-statement' });
+  fs.writeFileSync(path.join(dir, 'include', 'handle_kinds.h'), KINDS_H);
+  const before = snapshot(dir);
+  const blind = runCli(['src/xkinds.c'], dir);
+  expect(blind.code).toBe(3);
+  // On the use's own line, not the init's first (where "does not parse cleanly" used to point).
+  expect(blind.stderr).toMatch(/src\/xkinds\.c:24: refused: HANDLE_KIND_MAP \(used as a statement in exec\)/);
+  expect(snapshot(dir)).toEqual(before);
+
+  const seeing = runCli(['--verify', '--python', '3.12', '-I', 'include', '--smoke', 'xkinds.KIND_TCP == 1 and xkinds.KIND_UDP == 2', 'src/xkinds.c'], dir);
+  expect(seeing.stderr).not.toContain('verification failed');
+  expect(seeing.code).toBe(0);
+  const out = fs.readFileSync(path.join(dir, 'src', 'xkinds.c'), 'utf8');
+  expect(out).toContain('PyModuleDef_Init(&xkinds_module)');
+  // The list and its #define stay as written: the smallest diff.
+  expect(out).toContain('#define XX(uc, lc) PyModule_AddIntConstant(m, "KIND_" #uc, KIND_##uc);\n    HANDLE_KIND_MAP(XX)\n#undef XX\n');
+});

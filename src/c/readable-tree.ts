@@ -29,7 +29,9 @@ import type { Lang } from './parse';
 import { parseProblems } from './parse';
 import { initFunctions } from '../engine/module-init';
 import type { MacroTable } from './preprocessor/macro-table';
-import { parseView, type StandIn } from './preprocessor/parse-view';
+import { parseView, type ParseView, type StandIn } from './preprocessor/parse-view';
+import { unknownStatementMacros } from './preprocessor/unknown-statements';
+import { nonCodeRanges } from './non-code';
 
 export type Range = { start: number; end: number };
 
@@ -91,14 +93,56 @@ function blanking(batch: Conditional[], lang: Lang): { add: Range[]; addHidden: 
 }
 
 export function readableTree(parse: (text: string) => Node, realText: string, lang: Lang, table?: MacroTable): ReadableTree {
-  const view = table ? parseView(realText, table) : { text: realText, standIns: [] };
-  const best = readViewTree(parse, view.text, lang);
+  let view = table ? parseView(realText, table) : { text: realText, standIns: [] };
+  let best = readViewTree(parse, view.text, lang);
+  if (table && best.root.hasError) {
+    const unknown = withUnknownStatements(parse, view, best, lang, table);
+    if (unknown) ({ view, best } = unknown);
+  }
   if (view.standIns.length) {
     // Nodes show what the user wrote, where the view has stand-ins (the tree is the view's own, by text).
     const shown = blankRanges(realText, best.masked);
     (best.root.tree as unknown as { textCallback: (index: number) => string }).textCallback = (index: number) => shown.slice(index);
   }
   return { ...best, standIns: view.standIns };
+}
+
+/**
+ * The reading with macro calls of unknown definition read as statements (preprocessor/
+ * unknown-statements.ts), where a parse problem sits on such a use, when it reads better.
+ */
+function withUnknownStatements(
+  parse: (text: string) => Node,
+  view: ParseView,
+  best: Omit<ReadableTree, 'standIns'>,
+  lang: Lang,
+  table: MacroTable,
+): { view: ParseView; best: Omit<ReadableTree, 'standIns'> } | null {
+  const skip = nonCodeRanges(view.text);
+  const problems = parseProblems(best.root);
+  const inMasked = (i: number) => best.masked.some((r) => r.start <= i && i < r.end);
+  const taken = (u: Range) => view.standIns.some((s) => s.start < u.end && u.start < s.end);
+  const chosen = unknownStatementMacros(view.text, table, skip).filter((u) => {
+    if (inMasked(u.start) || taken(u)) return false;
+    // The problem is on the use, or on the line after it (the next statement read as its operand).
+    const lineAfter = view.text.indexOf('\n', view.text.indexOf('\n', u.end) + 1);
+    const reach = lineAfter === -1 ? view.text.length : lineAfter;
+    return problems.some((p) => p.startIndex <= reach && p.endIndex >= u.start);
+  });
+  if (chosen.length === 0) return null;
+  const pieces: string[] = [];
+  let at = 0;
+  for (const u of chosen) {
+    pieces.push(view.text.slice(at, u.start), u.text);
+    at = u.end;
+  }
+  pieces.push(view.text.slice(at));
+  const next: ParseView = {
+    text: pieces.join(''),
+    standIns: [...view.standIns, ...chosen.map(({ start, end, macro, role }) => ({ start, end, macro, role }))].sort((a, b) => a.start - b.start),
+  };
+  const nextBest = readViewTree(parse, next.text, lang);
+  return badness(nextBest.root) < badness(best.root) ? { view: next, best: nextBest } : null;
 }
 
 function readViewTree(parse: (text: string) => Node, text: string, lang: Lang): Omit<ReadableTree, 'standIns'> {

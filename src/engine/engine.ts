@@ -343,16 +343,19 @@ export async function convertText(text: string, lang: Lang, options: ConvertOpti
   } catch (e) {
     // A refusal while finding the init still names the module when the text does.
     module ??= /\bPyInit_(\w+)\s*\(/.exec(text)?.[1];
-    if (e instanceof Refusal)
+    if (e instanceof Refusal) {
+      const line = originalLine(e.line);
       return {
         status: 'failed',
         module,
-        reason: e.reason,
-        line: originalLine(e.line),
+        // A reason that names its own line names it in the user's file too, not in a prepared text.
+        reason: line !== e.line && e.line !== undefined ? e.reason.split(`(line ${e.line})`).join(`(line ${line})`) : e.reason,
+        line,
         rule: e.rule ?? rule,
         // Lines in this file map back through the preparations; lines in other files stay as they are.
         ...(e.related && { related: e.related.map((r) => (r.file ? r : { ...r, line: originalLine(r.line) ?? r.line })) }),
       };
+    }
     if (e instanceof OverlappingEditsError)
       return { status: 'failed', module, reason: `internal error: ${e.message}; please report it`, rule };
     throw e;
