@@ -116,6 +116,17 @@ describe('setup.py', () => {
     }
   });
 
+  test('a module setup.py imports only for its metadata (setuptools_scm), not installed, is stood in for, and said', async () => {
+    const root = copyProject(WORDY, 'scm');
+    const setup = fs.readFileSync(path.join(root, 'setup.py'), 'utf8');
+    // pymad (set I): `from setuptools_scm import get_version`, then setup(version=get_version(), ...).
+    fs.writeFileSync(path.join(root, 'setup.py'), 'from setuptools_scm_not_here import get_version\n' + setup.replace('name="wordy",', 'name="wordy", version=get_version(),'));
+    const { build, problem } = await new ProjectBuilds({ pythons: found, sandbox: true, cache: false }).forSource(path.join(root, 'src/wordy/_count.c'), '_count');
+    expect(problem).toBeUndefined();
+    expectWordy(build, root);
+    expect(build?.note).toContain('setup.py: it imports setuptools_scm_not_here, which this CPython does not have: read with a stand-in');
+  });
+
   test('a setup.py that raises before setup() is a problem to say, not a crash', async () => {
     const root = copyProject(WORDY, 'raises');
     fs.writeFileSync(path.join(root, 'setup.py'), 'import numpy_that_is_not_here\n');
@@ -274,6 +285,16 @@ test('a meson-python project without a compile_commands.json is told the command
   const { build, problem } = await new ProjectBuilds({ pythons: found, sandbox: true, cache: false }).forSource(path.join(root, 'src', '_count.c'));
   expect(build).toBeUndefined();
   expect(problem).toMatch(/meson-python builds this project .* meson setup build/);
+});
+
+test("a setup.py that hands the build to scikit-build's CMake (python-blosc) is told how to write a compile_commands.json", async () => {
+  const root = path.join(scratch, 'skbuild');
+  fs.mkdirSync(path.join(root, 'src'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'setup.py'), 'from skbuild import setup\nsetup(name="counted", packages=["counted"], cmake_source_dir=".")\n');
+  fs.copyFileSync(path.join(WORDY, 'src/wordy/_count.c'), path.join(root, 'src', '_count.c'));
+  const { build, problem } = await new ProjectBuilds({ pythons: found, sandbox: true, cache: false }).forSource(path.join(root, 'src', '_count.c'));
+  expect(build).toBeUndefined();
+  expect(problem).toMatch(/scikit-build \(setup\.py\) builds this project .* python setup\.py build_ext -- -DCMAKE_EXPORT_COMPILE_COMMANDS=ON/);
 });
 
 describe('the commands, on a project folder with no flags', () => {

@@ -46,22 +46,27 @@ export function projectRoot(file: string): string | undefined {
   }
 }
 
-/** meson-python or scikit-build in pyproject.toml's build backend. */
-function compiledBackend(root: string): 'meson-python' | 'scikit-build' | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(root, 'pyproject.toml'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  if (/build-backend\s*=\s*["']mesonpy["']/.test(text)) return 'meson-python';
-  if (/build-backend\s*=\s*["']scikit_build_core[.\w]*["']/.test(text)) return 'scikit-build';
+/** meson-python or scikit-build in pyproject.toml's build backend, or scikit-build's setup() in setup.py (python-blosc). */
+function compiledBackend(root: string): keyof typeof HOW_TO_WRITE_DATABASE | undefined {
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(path.join(root, file), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const pyproject = read('pyproject.toml');
+  if (/build-backend\s*=\s*["']mesonpy["']/.test(pyproject)) return 'meson-python';
+  if (/build-backend\s*=\s*["']scikit_build_core[.\w]*["']/.test(pyproject)) return 'scikit-build';
+  if (/^\s*(from\s+skbuild\s+import|import\s+skbuild)\b/m.test(read('setup.py'))) return 'scikit-build (setup.py)';
   return undefined;
 }
 
 const HOW_TO_WRITE_DATABASE = {
   'meson-python': 'meson setup build (it writes build/compile_commands.json), then run again',
   'scikit-build': 'cmake -S . -B build -DCMAKE_EXPORT_COMPILE_COMMANDS=ON, then run again',
+  'scikit-build (setup.py)':
+    'python setup.py build_ext -- -DCMAKE_EXPORT_COMPILE_COMMANDS=ON, then run again with --compile-commands _skbuild/<platform>/cmake-build/compile_commands.json (or give the build with -I, -D, --source and --link)',
 };
 
 /**

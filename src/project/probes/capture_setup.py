@@ -263,20 +263,97 @@ def generated_files(project, source):
     return out
 
 
+class Anything(str):
+    """What a stood-in module gives for every name: callable, indexable, an empty sequence, false,
+    and the string "0" where a version is wanted (setuptools_scm's get_version())."""
+
+    def __new__(cls):
+        return str.__new__(cls, "0")
+
+    def __call__(self, *args, **kwargs):
+        return Anything()
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Anything()
+
+    def __getitem__(self, key):
+        return Anything()
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+    def __bool__(self):
+        return False
+
+
+def stand_in_anything(name):
+    """A module (and its parents) that answers every name with Anything."""
+    parts = name.split(".")
+    for i in range(1, len(parts) + 1):
+        dotted = ".".join(parts[:i])
+        if dotted not in sys.modules:
+            module = stand_in(dotted)
+            module.__getattr__ = lambda attr: Anything()
+            module.__path__ = []
+    if parts[0] == "Cython":
+        # cythonize(extensions) hands its extensions back: the hand-written C ones among them count.
+        stand_in("Cython.Build", cythonize=lambda modules, *a, **kw: modules if isinstance(modules, list) else [])
+
+
+# Build helpers a setup.py may import that change only its metadata, never an extension's flags:
+# read without them. A module that does change them (numpy's include folder, scikit-build's CMake
+# build) is not stood in for: the reading says it failed.
+NOT_STOOD_IN = ("numpy", "skbuild", "setuptools", "distutils", "mesonpy", "pybind11")
+MAX_STAND_INS = 5
+
+
+def run_setup(project):
+    """Runs setup.py; a module it imports that this CPython lacks (setuptools_scm) gets a stand-in
+    and the run starts again. The error, if it still fails, and the names stood in for."""
+    stood_in = []
+    first_error = None
+    described = lambda e: "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else "")
+    while True:
+        try:
+            runpy.run_path(os.path.join(project, "setup.py"), run_name="__main__")
+            error = None
+        except SystemExit:
+            error = None
+        except ModuleNotFoundError as e:
+            missing = e.name or ""
+            top = missing.split(".")[0]
+            if (not missing or captured or len(stood_in) >= MAX_STAND_INS or top in NOT_STOOD_IN
+                    or os.path.exists(os.path.join(project, top)) or os.path.exists(os.path.join(project, top + ".py"))):
+                error = described(e)
+            else:
+                first_error = first_error or described(e)
+                stand_in_anything(missing)
+                stood_in.append(missing)
+                continue
+        except BaseException as e:
+            error = described(e)
+        # Stand-ins that did not bring the run to setup() explain nothing: the first error does.
+        if stood_in and not captured:
+            return first_error, []
+        return error, stood_in
+
+
 def run(project, source):
     os.chdir(project)
     sys.path.insert(0, project)
     install_stand_ins()
     sys.argv = ["setup.py", "build_ext"]
-    error = None
-    try:
-        runpy.run_path(os.path.join(project, "setup.py"), run_name="__main__")
-    except SystemExit:
-        pass
-    except BaseException as e:
-        error = "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else "")
+    error, stood_in = run_setup(project)
     extensions = []
     notes = []
+    if stood_in:
+        notes.append("it imports %s, which this CPython does not have: read with %s" % (
+            ", ".join(stood_in), "a stand-in" if len(stood_in) == 1 else "stand-ins"))
     for call in captured:
         exts = list(call.get("ext_modules") or [])
         custom = (call.get("cmdclass") or {}).get("build_ext")
