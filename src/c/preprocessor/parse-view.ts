@@ -34,7 +34,7 @@ function declarationStandIn(original: string): string {
 }
 
 /** Index past the `)` matching the `(` at `open`, skipping strings and comments; -1 when unclosed. */
-function closingParen(text: string, open: number, skip: readonly Range[]): number {
+export function closingParen(text: string, open: number, skip: readonly Range[]): number {
   let depth = 0;
   for (let i = open; i < text.length; i++) {
     if (insideAny(skip, i)) continue;
@@ -45,7 +45,7 @@ function closingParen(text: string, open: number, skip: readonly Range[]): numbe
 }
 
 /** `fill` repeated over the span, keeping line breaks, with `head` first. */
-function standInText(original: string, head: string, tail = ''): string | null {
+export function standInText(original: string, head: string, tail = ''): string | null {
   const chars = original.split('');
   const body = chars.length - head.length - tail.length;
   if (body < 0) return null;

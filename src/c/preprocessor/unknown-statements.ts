@@ -15,10 +15,23 @@
  */
 import { insideAny, type Range } from '../non-code';
 import type { MacroTable } from './macro-table';
-import type { StandIn } from './parse-view';
+import { closingParen, standInText, type StandIn } from './parse-view';
 
 export interface UnknownStatement extends StandIn {
   text: string;
+}
+
+/** The range of `ranges` (sorted, apart) holding `index`, by binary search. */
+function rangeAt(ranges: readonly Range[], index: number): Range | undefined {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranges[mid].end <= index) lo = mid + 1;
+    else if (ranges[mid].start > index) hi = mid - 1;
+    else return ranges[mid];
+  }
+  return undefined;
 }
 
 /** The last code character before `at` (comments, strings and directive lines in `skip` passed over), or '' at the start. */
@@ -26,7 +39,7 @@ function codeCharBefore(text: string, at: number, skip: readonly Range[]): { cha
   let i = at - 1;
   let afterDirective = false;
   while (i >= 0) {
-    const range = skip.find((r) => r.start <= i && i < r.end);
+    const range = rangeAt(skip, i);
     if (range) {
       if (text[range.start] === '#') afterDirective = true;
       i = range.start - 1;
@@ -34,17 +47,6 @@ function codeCharBefore(text: string, at: number, skip: readonly Range[]): { cha
     else return { char: text[i], afterDirective };
   }
   return { char: '', afterDirective };
-}
-
-/** Index past the `)` matching the `(` at `open`, outside `skip`; -1 when unclosed. */
-function closing(text: string, open: number, skip: readonly Range[]): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (insideAny(skip, i)) continue;
-    if (text[i] === '(') depth++;
-    else if (text[i] === ')' && --depth === 0) return i + 1;
-  }
-  return -1;
 }
 
 /**
@@ -61,7 +63,7 @@ export function unknownStatementMacros(text: string, table: MacroTable, skip: re
     if (table.has(name) || insideAny(skip, start)) continue;
     const before = codeCharBefore(text, start, skip);
     if (!(before.char === '' || /[;{}:]/.test(before.char) || before.afterDirective)) continue;
-    const end = closing(text, start + m[0].length - 1, skip);
+    const end = closingParen(text, start + m[0].length - 1, skip);
     if (end === -1) continue;
     // Nothing but blanks (or a comment) after it on its line.
     let i = end;
@@ -70,11 +72,9 @@ export function unknownStatementMacros(text: string, table: MacroTable, skip: re
     // The next code on a later line starts a statement (a word), closes the block, or is a directive.
     while (i < text.length && (/\s/.test(text[i]) || (insideAny(skip, i) && text[i] !== '#'))) i++;
     if (i < text.length && !/[A-Za-z_}#]/.test(text[i])) continue;
-    const original = text.slice(start, end);
-    if (original.length < 2) continue;
-    let replacement = '_';
-    for (let k = 1; k < original.length - 1; k++) replacement += original[k] === '\n' || original[k] === '\r' ? original[k] : ' ';
-    replacement += ';';
+    // As parse-view.ts stands in a statement macro: `_` first and `;` last, line breaks kept.
+    const replacement = standInText(text.slice(start, end), '_', ';');
+    if (replacement === null) continue;
     out.push({ start, end, macro: name, role: 'statement', text: replacement });
     call.lastIndex = end;
   }
