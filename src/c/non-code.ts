@@ -70,15 +70,20 @@ export function codeMatches(text: string, pattern: string, nonCode: readonly Ran
   return out;
 }
 
-/** Is `index` inside one of `ranges` (sorted, as nonCodeRanges returns them)? */
-export function insideAny(ranges: readonly Range[], index: number): boolean {
+/** The range of `ranges` (sorted, apart, as nonCodeRanges returns them) holding `index`, by binary search. */
+export function rangeAt(ranges: readonly Range[], index: number): Range | undefined {
   let lo = 0;
   let hi = ranges.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (ranges[mid].end <= index) lo = mid + 1;
     else if (ranges[mid].start > index) hi = mid - 1;
-    else return true;
+    else return ranges[mid];
   }
-  return false;
+  return undefined;
+}
+
+/** Is `index` inside one of `ranges` (sorted, as nonCodeRanges returns them)? */
+export function insideAny(ranges: readonly Range[], index: number): boolean {
+  return rangeAt(ranges, index) !== undefined;
 }

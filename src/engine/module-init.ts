@@ -9,7 +9,7 @@ import { fileMacros, objectMacroValue } from '../c/macros';
 import { expand, ExpansionError } from '../c/preprocessor/expand';
 import type { MacroTable } from '../c/preprocessor/macro-table';
 import { tokenize } from '../c/preprocessor/tokens';
-import { indentationAt } from '../c/text';
+import { indentationAt, lineOf } from '../c/text';
 import { refuse, Refusal } from './refusal';
 import {
   ancestors,
@@ -268,7 +268,7 @@ function initHeaderMacro(text: string): { name: string; init: string; useLine: n
     const init = /\b(PyInit_\w+)\s*\(/.exec(d.body)?.[1];
     if (!init) continue;
     const use = new RegExp(`^[ \\t]*${d.name}[ \\t]*(?:\\r?\\n[ \\t]*)?\\{`, 'm').exec(text);
-    if (use) return { name: d.name, init, useLine: text.slice(0, use.index).split('\n').length };
+    if (use) return { name: d.name, init, useLine: lineOf(text, use.index) };
   }
   return null;
 }

@@ -305,13 +305,16 @@ function judgeReimport(
       else notes.push(`legacy subinterpreter: ${what}, as the original`);
     }
   }
-  if (!r.guarded && !r.exception && !r.smoke_exception && r.dropped_exception) {
+  // The re-imported module's smoke passed; then, with the first module dropped, it passed again.
+  const reimportPassed = !r.guarded && !r.exception && !r.smoke_exception;
+  const droppedPassed = reimportPassed && !r.dropped_exception;
+  if (reimportPassed && r.dropped_exception) {
     // The original kept its first module alive; it passes there unless it raises the same way.
     const before = orig?.dropped_exception as ExcFacts | undefined;
     if (!before || before.type !== (r.dropped_exception as ExcFacts).type)
       problems.push(`with the first module dropped and collected after the re-import, the smoke expression raised ${exc(r.dropped_exception)}${before ? `, where the original raised ${exc(before)}` : ', where the original passed'}`);
   }
-  if (!r.guarded && !r.exception && !r.smoke_exception && !r.dropped_exception) {
+  if (droppedPassed) {
     const origReloads = !orig || orig.reloaded === true;
     if (r.reload_exception && origReloads) problems.push(`importlib.reload raised ${exc(r.reload_exception)}`);
     else if (r.reloaded) notes.push('reloads');
@@ -320,7 +323,7 @@ function judgeReimport(
   // what the original printed there: the first difference in full, where else it differs named.
   const smokeWrong = [
     ['after re-import', !r.guarded && !r.exception && smokeProblem('after re-import', r, orig, unstable)],
-    ['with the first module dropped', !r.guarded && !r.exception && !r.smoke_exception && !r.dropped_exception && smokeProblem('with the first module dropped and collected', r, orig, unstable, 'dropped_')],
+    ['with the first module dropped', droppedPassed && smokeProblem('with the first module dropped and collected', r, orig, unstable, 'dropped_')],
     ['after importlib.reload', !r.reload_exception && smokeProblem('after importlib.reload', r, orig, unstable, 'reload_')],
     ['in a legacy subinterpreter', legacy?.imported && !fate(legacy) && smokeProblem('in a legacy subinterpreter', legacy, origLegacy, unstable)],
   ].filter((x): x is [string, string] => typeof x[1] === 'string');

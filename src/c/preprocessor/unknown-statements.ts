@@ -13,25 +13,12 @@
  * unless --verify builds and probes the conversion. The readable tree takes these stand-ins only
  * where a parse problem sits on the use, and only when the file then reads better.
  */
-import { insideAny, type Range } from '../non-code';
+import { insideAny, rangeAt, type Range } from '../non-code';
 import type { MacroTable } from './macro-table';
 import { closingParen, standInText, type StandIn } from './parse-view';
 
 export interface UnknownStatement extends StandIn {
   text: string;
-}
-
-/** The range of `ranges` (sorted, apart) holding `index`, by binary search. */
-function rangeAt(ranges: readonly Range[], index: number): Range | undefined {
-  let lo = 0;
-  let hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (ranges[mid].end <= index) lo = mid + 1;
-    else if (ranges[mid].start > index) hi = mid - 1;
-    else return ranges[mid];
-  }
-  return undefined;
 }
 
 /** The last code character before `at` (comments, strings and directive lines in `skip` passed over), or '' at the start. */
